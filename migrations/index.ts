@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import * as realtimeTables from './20261123000000_realtime_tables.js';
+
+/**
+ * The migrations, in order. Listed here rather than found on disk, so the compiled CLI and the
+ * TypeScript tests run the same list. Append only, once released.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '20261123000000_realtime_tables': realtimeTables,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name]!,
+};
+
+export const MIGRATIONS_TABLE = 'ara_migrations';

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`).
+#
+#   1. npm run build (type-check + compile; fails fast)
+#   2. installs (when missing) and starts throwaway PostgreSQL, MariaDB and
+#      OpenLDAP servers on free loopback ports (scripts/services.sh)
+#   3. runs every test/**/*.test.ts with node:test, connection info in ARA_TEST_* env vars
+#   4. stops the servers and deletes their data - also on failure or Ctrl-C
+#
+#   npm test                                   everything
+#   npm test -- test/foo.test.ts test/bar.test.ts   only these files
+#   npm test -- --test-name-pattern=failover   extra node --test options (use the --opt=value form)
+#   ARA_TEST_SERVICES=none npm test            no servers (tests that need one are skipped)
+#   ARA_TEST_SERVICES="pg ldap" npm test       only these servers
+#   ARA_TEST_SKIP_BUILD=1 npm test             skip step 1
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+# ---- arguments: options go to node, everything else is a test file/dir
+node_opts=()
+files=()
+for a in "$@"; do
+  if [[ "$a" == -* ]]; then node_opts+=("$a"); else files+=("$a"); fi
+done
+if ((${#files[@]} == 0)); then
+  [[ -d test ]] && mapfile -t files < <(find test -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
+else
+  # expand directories given on the command line
+  expanded=()
+  for f in "${files[@]}"; do
+    if [[ -d "$f" ]]; then
+      mapfile -t -O "${#expanded[@]}" expanded < <(find "$f" -name '*.test.ts' -not -path '*/node_modules/*' | LC_ALL=C sort)
+    elif [[ -e "$f" ]]; then
+      expanded+=("$f")
+    else
+      log "no such test file: $f"
+      exit 2
+    fi
+  done
+  files=("${expanded[@]}")
+fi
+if ((${#files[@]} == 0)); then
+  log "no test files found (test/**/*.test.ts)"
+  exit 1
+fi
+
+# ---- 1. build
+if [[ "${ARA_TEST_SKIP_BUILD:-}" != 1 ]]; then
+  t0=$SECONDS
+  npm run --silent build
+  log "build ok ($((SECONDS - t0))s)"
+fi
+
+# ---- 2. services
+services="${ARA_TEST_SERVICES:-all}"
+case "$services" in
+  none | "") services_list=() ;;
+  all) services_list=(pg mysql ldap) ;;
+  *) read -r -a services_list <<<"${services//,/ }" ;;
+esac
+
+SVC_DIR=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM HUP
+  if [[ -n "$SVC_DIR" ]]; then
+    ARA_SVC_DIR="$SVC_DIR" bash scripts/services.sh stop || log "WARNING: stopping services failed"
+    rm -rf "$SVC_DIR"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+if ((${#services_list[@]} > 0)); then
+  SVC_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ara-svc.XXXXXXXX")"
+  export ARA_SVC_DIR="$SVC_DIR"
+  bash scripts/services.sh start "${services_list[@]}" >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$SVC_DIR/env"
+  set +a
+  if [[ "$services" == all ]]; then export ARA_TEST_REQUIRE_SERVICES="${ARA_TEST_REQUIRE_SERVICES:-1}"; fi
+else
+  log "ARA_TEST_SERVICES=none: not starting servers; tests that need them are skipped"
+fi
+
+# ---- 3. tests
+log "running ${#files[@]} test file(s)"
+rc=0
+node --import tsx --test --test-reporter=spec --test-concurrency=1 ${node_opts[@]+"${node_opts[@]}"} "${files[@]}" || rc=$?
+log "tests exited with $rc"
+exit "$rc"

@@ -1,0 +1,184 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { familyDef, families } from '../../schemas/index.js';
+import { ConfigError } from '../realtime/errors.js';
+import { category, parseConf, values, type ConfCategory } from './conf-parser.js';
+import { mappingsFrom, type Mapping } from './extconfig.js';
+
+/**
+ * ara.conf, in Asterisk's .conf syntax:
+ *
+ *   [general]
+ *   listen = 127.0.0.1:8090
+ *   extconfig = extconfig.conf
+ *   [databases]
+ *   main => sqlite:./data/ara.sqlite
+ *   [asterisk]
+ *   user = asterisk          ; HTTP basic auth, as res_curl.conf userpwd sends it
+ *   password = secret
+ *   permit = 10.0.0.0/8      ; an address allow-list, may repeat
+ */
+
+const listenSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'listen must be HOST:PORT');
+
+export const settingsSchema = z.object({
+  listen: listenSchema,
+  dataDir: z.string(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** largest request body, bytes; Asterisk's own requests are a few KiB at most */
+  bodyLimit: z.number().int().min(1024).max(64 * 1024 * 1024),
+  /** run migrations at start: `auto` does it for SQLite databases only */
+  migrate: z.enum(['auto', 'yes', 'no']),
+  databases: z.record(z.string(), z.string().min(1)),
+  mappings: z.array(z.custom<Mapping>()),
+  asterisk: z.object({
+    user: z.string().optional(),
+    password: z.string().optional(),
+    permit: z.array(z.string()),
+  }),
+  /** where the settings came from, for messages */
+  source: z.string(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface LoadOptions {
+  configFile?: string;
+  listen?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Settings from ara.conf when one is named (flag or ARA_CONFIG), otherwise the embedded default:
+ * SQLite at $ARA_DATA_DIR/ara.sqlite holding every family and the static table. The environment
+ * overrides the file, the command line overrides both.
+ */
+export function loadSettings(opts: LoadOptions = {}): Settings {
+  const env = opts.env ?? process.env;
+  const file = opts.configFile ?? env.ARA_CONFIG;
+  const dataDir = resolve(env.ARA_DATA_DIR ?? './data');
+  let raw: Omit<Settings, 'source'> & { source: string };
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError(`config file '${file}' does not exist`);
+    raw = fromFile(resolve(file), dataDir, env);
+  } else {
+    raw = embeddedDefault(dataDir);
+  }
+  if (env.ARA_LISTEN) raw.listen = env.ARA_LISTEN;
+  if (opts.listen) raw.listen = opts.listen;
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${raw.source}: ${issue.path.join('.') || 'settings'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function embeddedDefault(dataDir: string): Settings {
+  return {
+    listen: '127.0.0.1:8090',
+    dataDir,
+    logLevel: 'info',
+    bodyLimit: 256 * 1024,
+    migrate: 'auto',
+    databases: { main: `sqlite:${join(dataDir, 'ara.sqlite')}` },
+    mappings: defaultMappings('main'),
+    asterisk: { permit: [] },
+    source: 'embedded default',
+  };
+}
+
+/** Every family ara-server knows, and every static file, mapped to one database. */
+export function defaultMappings(database: string, driver: Mapping['driver'] = 'sqlite3'): Mapping[] {
+  const out: Mapping[] = [];
+  for (const f of families) {
+    for (const name of [f.name, ...f.aliases]) out.push({ name, driver, database, table: f.name, priority: 1, line: 0 });
+  }
+  out.push({ name: 'global', driver, database, table: 'ast_config', priority: 1, line: 0 });
+  return out;
+}
+
+function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settings {
+  const conf = parseConf(readFileSync(file, 'utf8'), { file });
+  const general = category(conf, 'general');
+  const get = (name: string) => last(general, name);
+  const base = dirname(file);
+  const dataDirSetting = env.ARA_DATA_DIR ? dataDir : get('data_dir') ? resolve(base, get('data_dir')!) : dataDir;
+
+  const databases: Record<string, string> = {};
+  for (const v of category(conf, 'databases')?.variables ?? []) {
+    databases[v.name] = expandPaths(v.value, base, dataDirSetting);
+  }
+  if (Object.keys(databases).length === 0) {
+    throw new ConfigError(`${file}: [databases] names no database`);
+  }
+
+  let mappings: Mapping[];
+  const ext = get('extconfig') ?? (existsSync(join(base, 'extconfig.conf')) ? 'extconfig.conf' : undefined);
+  if (ext) {
+    const extPath = isAbsolute(ext) ? ext : join(base, ext);
+    if (!existsSync(extPath)) throw new ConfigError(`${file}: extconfig '${extPath}' does not exist`);
+    mappings = mappingsFrom(parseConf(readFileSync(extPath, 'utf8'), { file: extPath }), extPath);
+  } else {
+    const first = Object.keys(databases)[0]!;
+    mappings = defaultMappings(first, driverOf(databases[first]!));
+  }
+
+  const ast = category(conf, 'asterisk');
+  const num = (name: string, dflt: number) => {
+    const v = get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new ConfigError(`${file}: [general] ${name} must be a number, not '${v}'`);
+    return n;
+  };
+  return {
+    listen: get('listen') ?? '127.0.0.1:8090',
+    dataDir: dataDirSetting,
+    logLevel: (get('log_level') ?? 'info') as Settings['logLevel'],
+    bodyLimit: num('body_limit', 256 * 1024),
+    migrate: (get('migrate') ?? 'auto') as Settings['migrate'],
+    databases,
+    mappings,
+    asterisk: {
+      ...(last(ast, 'user') !== undefined ? { user: last(ast, 'user') } : {}),
+      ...(last(ast, 'password') !== undefined ? { password: expandEnv(last(ast, 'password')!, env) } : {}),
+      permit: values(ast, 'permit').flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
+    },
+    source: file,
+  };
+}
+
+function last(cat: ConfCategory | undefined, name: string): string | undefined {
+  const all = values(cat, name);
+  return all[all.length - 1];
+}
+
+/** `sqlite:` paths are relative to ara.conf; `${ARA_DATA_DIR}` names the data directory. */
+function expandPaths(url: string, base: string, dataDir: string): string {
+  const u = url.replace(/\$\{ARA_DATA_DIR\}/g, dataDir);
+  const m = /^sqlite3?:(.*)$/.exec(u);
+  if (!m) return u;
+  const path = m[1]!.replace(/^\/\//, '');
+  if (path === ':memory:' || isAbsolute(path)) return `sqlite:${path}`;
+  return `sqlite:${resolve(base, path)}`;
+}
+
+/** `${NAME}` in secrets reads the environment, so a password need not sit in the file. */
+function expandEnv(v: string, env: NodeJS.ProcessEnv): string {
+  return v.replace(/\$\{([A-Z0-9_]+)\}/g, (_, n: string) => env[n] ?? '');
+}
+
+export function driverOf(url: string): Mapping['driver'] {
+  if (/^sqlite3?:/.test(url)) return 'sqlite3';
+  if (/^postgres(ql)?:/.test(url)) return 'pgsql';
+  if (/^(mysql|mariadb):/.test(url)) return 'mysql';
+  if (/^ldaps?:/.test(url)) return 'ldap';
+  throw new ConfigError(`cannot tell the driver of database URL '${redact(url)}'`);
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}
+
+export { familyDef };

@@ -1,0 +1,38 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Realtime } from '../realtime/realtime.js';
+import type { AccessCheck } from './access.js';
+import { asteriskRoutes } from './asterisk/routes.js';
+
+export interface AppOptions {
+  realtime: Realtime;
+  access: AccessCheck;
+  bodyLimit: number;
+  logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+}
+
+/** Builds the Fastify app from its plugins; starting to listen is the caller's business. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(isLoggerInstance(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
+    bodyLimit: opts.bodyLimit,
+    // Asterisk asks thousands of times a second; a log line per request would cost more than
+    // the answer. Failures are logged where they are handled.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (req) => opts.access(req));
+      await asteriskRoutes(scope, { realtime: opts.realtime, prefix: '/realtime' });
+    },
+    { prefix: '/realtime' },
+  );
+  return app;
+}
+
+function isLoggerInstance(l: unknown): l is NonNullable<FastifyServerOptions['loggerInstance']> {
+  return typeof l === 'object' && l !== null && typeof (l as { child?: unknown }).child === 'function';
+}

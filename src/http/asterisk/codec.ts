@@ -1,0 +1,181 @@
+import { BadRequest } from '../../realtime/errors.js';
+import { OPERATORS, type Field, type Filter, type Operator, type Requirement, type Row, type StaticEntry } from '../../realtime/types.js';
+import { parseRequireType } from '../../realtime/require.js';
+
+/**
+ * res_config_curl's wire format, by hand: requests keep their pair order and duplicates and
+ * tolerate empty segments (update2's leading `&`, destroy's trailing `&`); answers encode with
+ * `%20` and `%25` exactly as Asterisk's ast_uri_decode reads them (reference §1.3).
+ */
+
+export type Pair = [name: string, value: string];
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Percent-decodes one name or value; `+` stays `+`, as Asterisk's own decoder leaves it. */
+export function percentDecode(s: string): string {
+  if (s.indexOf('%') < 0) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return lenientDecode(s);
+  }
+}
+
+/** A `%` that starts no escape stays literal (Asterisk's rule); bytes must still be UTF-8. */
+function lenientDecode(s: string): string {
+  const parts: Buffer[] = [];
+  let text = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 37 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      if (text) parts.push(Buffer.from(text, 'utf8'));
+      text = '';
+      parts.push(Buffer.of(Number.parseInt(s.slice(i + 1, i + 3), 16)));
+      i += 2;
+    } else {
+      text += s[i];
+    }
+  }
+  if (text) parts.push(Buffer.from(text, 'utf8'));
+  try {
+    return utf8.decode(Buffer.concat(parts));
+  } catch {
+    throw new BadRequest(`'${s.slice(0, 60)}' does not decode to UTF-8 text`);
+  }
+}
+
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/** `a=1&b=2&&c`: pairs in order, empty segments skipped, a name without `=` has an empty value. */
+export function decodeForm(body: string): Pair[] {
+  const out: Pair[] = [];
+  if (body === '') return out;
+  let start = 0;
+  while (start <= body.length) {
+    let end = body.indexOf('&', start);
+    if (end < 0) end = body.length;
+    if (end > start) {
+      const seg = body.slice(start, end);
+      const eq = seg.indexOf('=');
+      const name = percentDecode(eq < 0 ? seg : seg.slice(0, eq));
+      const value = eq < 0 ? '' : percentDecode(seg.slice(eq + 1));
+      if (name === '') throw new BadRequest(`a field has no name ('${seg.slice(0, 60)}')`);
+      out.push([name, value]);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+/** `exten LIKE` is column `exten` compared with LIKE; a bare name compares with `=`. */
+export function toFilter([name, value]: Pair): Filter {
+  const sp = name.indexOf(' ');
+  if (sp < 0) return { column: name, op: '=', value };
+  const column = name.slice(0, sp);
+  const opText = name.slice(sp + 1).trim().toUpperCase();
+  const op = (opText === '<>' ? '!=' : opText) as Operator;
+  if (!(OPERATORS as readonly string[]).includes(op)) throw new BadRequest(`unknown operator '${name.slice(sp + 1)}' on '${column}'`);
+  if (column === '') throw new BadRequest(`operator '${opText}' has no column`);
+  return { column, op, value };
+}
+
+export const toFilters = (pairs: readonly Pair[]): Filter[] => pairs.map(toFilter);
+
+export function toFields(pairs: readonly Pair[]): Field[] {
+  return pairs.map(([name, value]) => {
+    if (name.indexOf(' ') >= 0) throw new BadRequest(`'${name}' is not a column name`);
+    return { column: name, value };
+  });
+}
+
+/** `paused=integer1:1` */
+export function toRequirements(pairs: readonly Pair[]): Requirement[] {
+  return pairs.map(([column, spec]) => {
+    const colon = spec.lastIndexOf(':');
+    const type = parseRequireType(colon < 0 ? spec : spec.slice(0, colon));
+    const size = colon < 0 ? 0 : Number.parseInt(spec.slice(colon + 1), 10);
+    return { column, type, size: Number.isFinite(size) ? size : 0 };
+  });
+}
+
+/**
+ * update2's lists arrive glued (`&context=defaultmailbox=1234`: reference §0.4): after the first
+ * pair no `&` separates them. Asterisk never sends a raw `=` inside an encoded value, so each
+ * `=` ends a name; the text between two `=` is a value followed by the next name, which is the
+ * longest column name (with an optional operator) that ends it.
+ */
+export function decodeGlued(raw: string, columns: readonly string[]): Pair[] {
+  const text = raw.replace(/^&+/, '').replace(/&+$/, '');
+  if (text === '') return [];
+  // A well-formed list (several pairs split by `&`) is taken as it is.
+  if (text.indexOf('&') >= 0) return decodeForm(text);
+  const parts = text.split('=');
+  if (parts.length === 1) return [[percentDecode(parts[0]!), '']];
+  const encodedNames = columns.map((c) => encodeValue(c)).sort((a, b) => b.length - a.length);
+  const out: Pair[] = [];
+  let name = parts[0]!;
+  for (let i = 1; i < parts.length; i++) {
+    const piece = parts[i]!;
+    if (i === parts.length - 1) {
+      out.push([percentDecode(name), percentDecode(piece)]);
+      break;
+    }
+    const next = nameAtEnd(piece, encodedNames);
+    if (next === undefined) throw new BadRequest(`cannot split '${piece.slice(0, 60)}' into a value and a column name`);
+    out.push([percentDecode(name), percentDecode(piece.slice(0, piece.length - next.length))]);
+    name = next;
+  }
+  return out;
+}
+
+function nameAtEnd(piece: string, encodedNames: readonly string[]): string | undefined {
+  for (const n of encodedNames) {
+    if (piece.endsWith(n)) return n;
+    for (const op of ENCODED_OPS) if (piece.endsWith(n + op)) return n + op;
+  }
+  return undefined;
+}
+
+
+const SAFE = /^[A-Za-z0-9\-._~]*$/;
+
+/** Percent-encoding as reference §1.3: unreserved characters stay, every other byte is `%XX`. */
+export function encodeValue(s: string): string {
+  if (SAFE.test(s)) return s;
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const ENCODED_OPS = OPERATORS.filter((o) => o !== '=').map((o) => encodeValue(` ${o}`));
+
+/** One row as one line `k=v&k=v`; a column with several values repeats its name. */
+export function encodeRow(row: Row): string {
+  let line = '';
+  for (const name in row) {
+    const v = row[name]!;
+    const k = encodeValue(name);
+    if (typeof v === 'string') {
+      line += (line === '' ? '' : '&') + k + '=' + encodeValue(v);
+    } else {
+      for (const item of v) line += (line === '' ? '' : '&') + k + '=' + encodeValue(item);
+    }
+  }
+  return line;
+}
+
+export function encodeRows(rows: readonly Row[]): string {
+  let out = '';
+  for (const r of rows) out += encodeRow(r) + '\n';
+  return out;
+}
+
+/** Static lines always carry all keys: Asterisk inherits a missing key from the previous line. */
+export function encodeStatic(entries: readonly StaticEntry[]): string {
+  let out = '';
+  for (const e of entries) {
+    out += `category=${encodeValue(e.category)}&cat_metric=${encodeValue(e.cat_metric)}&var_metric=${encodeValue(e.var_metric)}&var_name=${encodeValue(e.var_name)}&var_val=${encodeValue(e.var_val)}\n`;
+  }
+  return out;
+}
+
+/** Writes answer a decimal count; Asterisk reads anything else as garbage (reference §0.3). */
+export const encodeCount = (n: number) => `${n}\n`;

@@ -1,0 +1,170 @@
+import { partitionKnown } from './columns.js';
+import { BadRequest, MissingTable, RealtimeError, StoreUnavailable } from './errors.js';
+import type { ChangeStream } from './events.js';
+import type { Registry } from './registry.js';
+import { checkRequirements } from './require.js';
+import type { Field, Filter, RequireProblem, Requirement, Row, StaticEntry, TableInfo, Target } from './types.js';
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * The realtime interface by family: resolves through the registry, fails over by priority the
+ * way Asterisk does (reference §2.2), and publishes every write. Surfaces call this, never a
+ * store directly.
+ */
+export class Realtime {
+  /** The last static config each file was served with: a store outage must not empty sip.conf. */
+  private readonly lastStatic = new Map<string, StaticEntry[]>();
+
+  constructor(
+    readonly registry: Registry,
+    private readonly log: Logger,
+    readonly changes: ChangeStream,
+  ) {}
+
+  /** The first priority with a row wins; an empty answer moves on, as with Asterisk's drivers. */
+  async single(family: string, filters: readonly Filter[]): Promise<Row | null> {
+    requireFilters(filters);
+    let firstError: unknown;
+    for (const t of this.registry.targets(family)) {
+      try {
+        const row = await t.store.single(await this.table(t), filters);
+        if (row) return row;
+      } catch (err) {
+        if (!isFailover(err)) throw err;
+        this.failover(family, t, err);
+        firstError ??= err;
+      }
+    }
+    if (firstError) throw firstError;
+    return null;
+  }
+
+  /** An empty result is an answer; only a failing store moves on to the next priority. */
+  async multi(family: string, filters: readonly Filter[]): Promise<Row[]> {
+    requireFilters(filters);
+    return this.firstAnswer(family, async (t) => t.store.multi(await this.table(t), filters));
+  }
+
+  /**
+   * update and update2 alike: `lookup` selects rows, `fields` are written. Fields the table
+   * lacks are skipped with a notice, as res_config_pgsql does; lookup columns must exist.
+   */
+  async update(family: string, lookup: readonly Filter[], fields: readonly Field[]): Promise<number> {
+    requireFilters(lookup);
+    if (fields.length === 0) throw new BadRequest('update names no field to set');
+    const count = await this.firstAnswer(family, async (t) => {
+      const table = await this.table(t);
+      const { known, unknown } = partitionKnown(table, fields);
+      if (unknown.length > 0) {
+        this.log.info({ family, table: t.table, columns: unknown }, `not updating columns that table '${t.table}' does not have`);
+      }
+      if (known.length === 0) throw new BadRequest(`none of the columns to update exist in table '${t.table}': ${unknown.join(', ')}`);
+      const n = await t.store.update(table, lookup, known);
+      this.publish(family, t, 'update', lookup, known, n);
+      return n;
+    });
+    return count;
+  }
+
+  async store(family: string, fields: readonly Field[]): Promise<number> {
+    if (fields.length === 0) throw new BadRequest('store names no field');
+    return this.firstAnswer(family, async (t) => {
+      const n = await t.store.store(await this.table(t), fields);
+      this.publish(family, t, 'store', [], fields, n);
+      return n;
+    });
+  }
+
+  async destroy(family: string, filters: readonly Filter[]): Promise<number> {
+    requireFilters(filters);
+    return this.firstAnswer(family, async (t) => {
+      const n = await t.store.destroy(await this.table(t), filters);
+      this.publish(family, t, 'destroy', filters, [], n);
+      return n;
+    });
+  }
+
+  /** Problems of the first priority, or none when any priority meets every requirement. */
+  async require(family: string, reqs: readonly Requirement[]): Promise<RequireProblem[]> {
+    let first: RequireProblem[] | undefined;
+    for (const t of this.registry.targets(family)) {
+      let problems: RequireProblem[];
+      try {
+        problems = checkRequirements(await this.table(t), reqs);
+      } catch (err) {
+        if (!isFailover(err)) throw err;
+        this.failover(family, t, err);
+        problems = [{ column: '*', problem: 'missing', detail: (err as Error).message }];
+      }
+      if (problems.length === 0) return [];
+      for (const p of problems) this.log.warn({ family, table: t.table, column: p.column, problem: p.problem }, p.detail);
+      first ??= problems;
+    }
+    return first ?? [];
+  }
+
+  async staticFile(file: string): Promise<StaticEntry[]> {
+    const t = this.registry.staticTarget(file);
+    try {
+      const entries = await t.store.staticFile(await this.table(t), file);
+      this.lastStatic.set(file, entries);
+      return entries;
+    } catch (err) {
+      const last = this.lastStatic.get(file);
+      if (last && isFailover(err)) {
+        this.log.warn({ file, err: (err as Error).message }, `serving the last good copy of ${file}: its database failed`);
+        return last;
+      }
+      throw err;
+    }
+  }
+
+  private async table(t: Target): Promise<TableInfo> {
+    const info = await t.store.describe(t.table);
+    if (!info) throw new MissingTable(t.store.name, t.table);
+    return info;
+  }
+
+  private async firstAnswer<T>(family: string, op: (t: Target) => Promise<T>): Promise<T> {
+    let firstError: unknown;
+    for (const t of this.registry.targets(family)) {
+      try {
+        return await op(t);
+      } catch (err) {
+        if (!isFailover(err)) throw err;
+        this.failover(family, t, err);
+        firstError ??= err;
+      }
+    }
+    throw firstError;
+  }
+
+  private failover(family: string, t: Target, err: unknown): void {
+    this.log.warn({ family, store: t.store.name, table: t.table, err: (err as Error).message }, 'realtime store failed; trying the next priority');
+  }
+
+  private publish(family: string, t: Target, operation: 'store' | 'update' | 'destroy', filters: readonly Filter[], fields: readonly Field[], count: number): void {
+    if (count > 0) this.changes.publish({ family, table: t.table, store: t.store.name, operation, filters, fields, count });
+  }
+}
+
+/**
+ * Only a store that cannot answer moves a request to the next priority. A caller's mistake
+ * (unknown column, bad value) would be the same mistake there, and a write must not land in a
+ * fallback database because the primary refused it.
+ */
+function isFailover(err: unknown): boolean {
+  return err instanceof StoreUnavailable || err instanceof MissingTable;
+}
+
+function requireFilters(filters: readonly Filter[]): void {
+  if (filters.length === 0) throw new BadRequest('no lookup field given');
+}
+
+export { RealtimeError };

@@ -1,0 +1,45 @@
+import type { Knex } from 'knex';
+import type { Settings } from './config/settings.js';
+import { redact } from './config/settings.js';
+import { migrateLatest } from './db/migrate.js';
+import { ChangeStream } from './realtime/events.js';
+import { Realtime, type Logger } from './realtime/realtime.js';
+import { Registry } from './realtime/registry.js';
+import type { RealtimeStore } from './realtime/types.js';
+import { openStore } from './stores/index.js';
+import { SqlStore } from './stores/sql/store.js';
+
+/** The realtime world of one process: its stores, the registry over them, the interface. */
+export interface Runtime {
+  stores: Map<string, RealtimeStore>;
+  registry: Registry;
+  realtime: Realtime;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(settings: Settings, log: Logger): Promise<Runtime> {
+  const stores = new Map<string, RealtimeStore>();
+  const closeAll = async () => {
+    await Promise.allSettled([...stores.values()].map((s) => s.close()));
+  };
+  try {
+    for (const [name, url] of Object.entries(settings.databases)) {
+      stores.set(name, openStore(name, url));
+      log.debug({ database: name, url: redact(url) }, 'database opened');
+    }
+    for (const [name, store] of stores) {
+      const wanted = settings.migrate === 'yes' || (settings.migrate === 'auto' && store.kind === 'sqlite');
+      if (wanted && store instanceof SqlStore) {
+        const ran = await migrateLatest(store.knex as Knex);
+        store.forgetTables();
+        if (ran.length > 0) log.info({ database: name, migrations: ran }, 'migrations applied');
+      }
+    }
+    const registry = new Registry(settings.mappings, stores);
+    const realtime = new Realtime(registry, log, new ChangeStream());
+    return { stores, registry, realtime, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { Settings } from './config/settings.js';
+import { accessCheck } from './http/access.js';
+import { buildApp } from './http/app.js';
+import { openRuntime, type Runtime } from './runtime.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function splitListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+}
+
+/** Opens the stores, builds the app and listens; everything a `serve` needs, nothing more. */
+export async function startServer(settings: Settings, logger = pino({ level: settings.logLevel })): Promise<RunningServer> {
+  const { host, port } = splitListen(settings.listen);
+  // Refuse an exposed, unauthenticated surface before opening anything.
+  const access = accessCheck(host, settings.asterisk);
+  const runtime = await openRuntime(settings, logger);
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp({ realtime: runtime.realtime, access, bodyLimit: settings.bodyLimit, logger });
+    await app.listen({ host, port });
+  } catch (err) {
+    await app?.close();
+    await runtime.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  logger.info({ url, families: runtime.registry.families().length, config: settings.source }, 'ara-server listening');
+  return {
+    app,
+    runtime,
+    url,
+    close: async () => {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,271 @@
+import type { Knex } from 'knex';
+import { familyDef } from '../../../schemas/index.js';
+import type { Assignment, Condition } from '../../realtime/columns.js';
+import { toAssignments, toConditions } from '../../realtime/columns.js';
+import { StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
+import { isTextKind } from '../../realtime/values.js';
+import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
+import { decodeChunks, encodeChunk, isExtendedField } from './chunks.js';
+import type { Dialect } from './dialects.js';
+
+export interface SqlStoreOptions {
+  /** apply the SQL drivers' `;`/`^XX` multi-value convention (default yes) */
+  chunks: boolean;
+  staticOrder: 'asc' | 'desc';
+}
+
+/** How long a missing table is remembered before we look again (it may be migrated meanwhile). */
+const MISSING_TABLE_TTL_MS = 2000;
+
+/**
+ * One knex-based store for SQLite, PostgreSQL and MySQL. Statements are built with knex's
+ * builder once per query shape and then run as prepared statements on a pooled connection,
+ * so the hot path does no SQL building.
+ */
+export class SqlStore implements RealtimeStore {
+  readonly kind;
+  private readonly tables = new Map<string, { info: TableInfo | null; at: number }>();
+  private readonly sqlCache = new Map<string, Prepared>();
+
+  constructor(
+    readonly name: string,
+    private readonly dialect: Dialect,
+    readonly knex: Knex,
+    private readonly options: SqlStoreOptions,
+  ) {
+    this.kind = dialect.kind;
+  }
+
+  async describe(table: string, refresh = false): Promise<TableInfo | null> {
+    const cached = this.tables.get(table);
+    if (cached && !refresh && (cached.info || Date.now() - cached.at < MISSING_TABLE_TTL_MS)) return cached.info;
+    const live = await this.guard(() => this.dialect.describe(this.knex, table));
+    const info = live ? tableInfo(table, live) : null;
+    this.tables.set(table, { info, at: Date.now() });
+    return info;
+  }
+
+  /** Forget what we know of table layouts (after migrations). */
+  forgetTables(): void {
+    this.tables.clear();
+    this.sqlCache.clear();
+  }
+
+  async single(table: TableInfo, filters: readonly Filter[]): Promise<Row | null> {
+    const conds = toConditions(table, filters);
+    const sql = this.sql(`1|${table.table}|${shape(conds)}`, () =>
+      this.where(this.knex(table.table).select('*'), conds).limit(1));
+    const { rows } = await this.exec(sql, this.bindConds(conds), true);
+    return rows[0] ? this.toRow(table, rows[0]) : null;
+  }
+
+  async multi(table: TableInfo, filters: readonly Filter[]): Promise<Row[]> {
+    const conds = toConditions(table, filters);
+    const sql = this.sql(`m|${table.table}|${shape(conds)}`, () => {
+      // Asterisk's SQL drivers order multi results by the first lookup column; the primary
+      // key breaks ties so every store answers in the same order.
+      const q = this.where(this.knex(table.table).select('*'), conds);
+      const order = [conds[0]!.column.name, ...primaryKey(table).filter((c) => c !== conds[0]!.column.name)];
+      for (const c of order) q.orderBy(c, 'asc');
+      return q;
+    });
+    const { rows } = await this.exec(sql, this.bindConds(conds), true);
+    return rows.map((r) => this.toRow(table, r));
+  }
+
+  async update(table: TableInfo, filters: readonly Filter[], fields: readonly Field[]): Promise<number> {
+    const conds = toConditions(table, filters);
+    const sets = toAssignments(table, fields);
+    const sql = this.sql(`u|${table.table}|${shape(conds)}|${sets.map((a) => a.column.name).join(',')}`, () => {
+      const values: Record<string, unknown> = {};
+      sets.forEach((a, i) => (values[a.column.name] = slot(i)));
+      return this.where(this.knex(table.table), conds, sets.length).update(values);
+    });
+    const { changes } = await this.exec(sql, [...this.bindSets(sets), ...this.bindConds(conds)], false);
+    return changes;
+  }
+
+  async store(table: TableInfo, fields: readonly Field[]): Promise<number> {
+    const sets = toAssignments(table, fields);
+    const sql = this.sql(`s|${table.table}|${sets.map((a) => a.column.name).join(',')}`, () => {
+      const values: Record<string, unknown> = {};
+      sets.forEach((a, i) => (values[a.column.name] = slot(i)));
+      return this.knex(table.table).insert(values);
+    });
+    const { changes } = await this.exec(sql, this.bindSets(sets), false);
+    // Asterisk expects the number of rows stored, never an insert id (res_config_mysql's
+    // insert id is a quirk sorcery cannot use).
+    return changes > 0 ? changes : 1;
+  }
+
+  async destroy(table: TableInfo, filters: readonly Filter[]): Promise<number> {
+    const conds = toConditions(table, filters);
+    const sql = this.sql(`d|${table.table}|${shape(conds)}`, () => this.where(this.knex(table.table), conds).delete());
+    const { changes } = await this.exec(sql, this.bindConds(conds), false);
+    return changes;
+  }
+
+  async staticFile(table: TableInfo, file: string): Promise<StaticEntry[]> {
+    const dir = this.options.staticOrder;
+    const sql = this.sql(`static|${table.table}|${dir}`, () =>
+      this.knex(table.table)
+        .select('category', 'cat_metric', 'var_metric', 'var_name', 'var_val')
+        .where('filename', slot(0))
+        .andWhere('commented', slot(1))
+        .orderBy([
+          { column: 'cat_metric', order: dir },
+          { column: 'var_metric', order: 'asc' },
+          'category',
+          'var_name',
+          ...(table.byName.has('id') ? ['id'] : []),
+        ]));
+    const { rows } = await this.exec(sql, [file, 0], true);
+    return rows.map((r) => ({
+      category: str(r.category),
+      cat_metric: str(r.cat_metric),
+      var_metric: str(r.var_metric),
+      var_name: str(r.var_name),
+      var_val: str(r.var_val),
+    }));
+  }
+
+  async ping(): Promise<void> {
+    await this.guard(() => this.knex.raw('select 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+
+  /** WHERE clauses; their values are slots numbered after the `first` slots of SET or INSERT. */
+  private where<T extends Knex.QueryBuilder>(q: T, conds: readonly Condition[], first = 0): T {
+    conds.forEach((c, i) => {
+      const v = slot(first + i);
+      if (c.op === 'LIKE') q.whereRaw(this.dialect.like(c.column.name, c.asText), [v]);
+      else if (c.asText) q.whereRaw(`${this.dialect.textOf(c.column.name)} ${c.op} ?`, [v]);
+      else q.where(c.column.name, c.op, v);
+    });
+    return q;
+  }
+
+  private bindConds(conds: readonly Condition[]): unknown[] {
+    return conds.map((c) => this.bindValue(c.column, c.value, !c.asText));
+  }
+
+  private bindSets(sets: readonly Assignment[]): unknown[] {
+    return sets.map((a) => (a.value === null ? null : this.bindValue(a.column, a.value, true)));
+  }
+
+  private bindValue(column: LiveColumn, value: string, typed: boolean): unknown {
+    if (typed && !isTextKind(column)) return this.typed(column, value);
+    return this.options.chunks && !isExtendedField(column.name) ? encodeChunk(value) : value;
+  }
+
+  /** Numbers go to the database as numbers, so `expiration_time <= ?` compares numerically. */
+  private typed(column: LiveColumn, value: string): unknown {
+    if (column.kind === 'integer' || column.kind === 'smallint' || column.kind === 'bigint') {
+      const n = Number(value);
+      return Number.isSafeInteger(n) ? n : BigInt(value);
+    }
+    if (column.kind === 'float' || column.kind === 'numeric') return Number(value);
+    return value;
+  }
+
+  private toRow(table: TableInfo, raw: Record<string, unknown>): Row {
+    const row: Row = {};
+    for (const c of table.columns) {
+      const v = raw[c.name];
+      if (v === null || v === undefined) continue;
+      const s = str(v);
+      row[c.name] = this.options.chunks && !isExtendedField(c.name) ? decodeChunks(s) : s;
+    }
+    return row;
+  }
+
+  /** The SQL of one query shape, built by knex once and kept with where each value goes. */
+  private sql(key: string, build: () => Knex.QueryBuilder): Prepared {
+    let p = this.sqlCache.get(key);
+    if (p === undefined) {
+      const native = build().toSQL().toNative();
+      // knex may reorder values (it sorts INSERT columns, adds LIMIT's): map each bound
+      // position back to the slot we gave it, keeping knex's own constants.
+      const order = native.bindings.map((b) => (typeof b === 'string' && b.startsWith(SLOT) ? Number(b.slice(SLOT.length)) : { constant: b }));
+      p = { sql: native.sql, order };
+      this.sqlCache.set(key, p);
+    }
+    return p;
+  }
+
+  private async exec(p: Prepared, values: readonly unknown[], read: boolean) {
+    const bindings = p.order.map((o) => (typeof o === 'number' ? values[o] : o.constant));
+    const sql = p.sql;
+    return this.guard(async () => {
+      const client = this.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
+      const conn = await client.acquireConnection();
+      try {
+        return await this.dialect.run(conn, sql, bindings, read);
+      } finally {
+        await client.releaseConnection(conn);
+      }
+    });
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (this.dialect.isUnavailable(err)) throw new StoreUnavailable(this.name, err);
+      if (this.dialect.isRejected(err)) throw new WriteRejected(`database '${this.name}' refused the write: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  }
+}
+
+/**
+ * knex binds a slot marker where a value goes; the real values are bound at run time, so one
+ * SQL text serves every request of the same shape.
+ */
+const SLOT = '\u0000ara-slot:';
+const slot = (i: number) => `${SLOT}${i}`;
+
+interface Prepared {
+  sql: string;
+  order: (number | { constant: unknown })[];
+}
+
+function shape(conds: readonly Condition[]): string {
+  let s = '';
+  for (const c of conds) s += `${c.column.name}\u0001${c.op}${c.asText ? 't' : ''}\u0002`;
+  return s;
+}
+
+function primaryKey(table: TableInfo): string[] {
+  return familyDef(table.table)?.primaryKey.filter((c) => table.byName.has(c)) ?? [];
+}
+
+function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return formatTimestamp(v);
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return String(v);
+}
+
+/** Asterisk writes and reads timestamps as `YYYY-MM-DD HH:MM:SS`. */
+function formatTimestamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Live columns, with what the family definition knows that the database cannot say (enum labels in SQLite). */
+function tableInfo(table: string, live: LiveColumn[]): TableInfo {
+  const def = familyDef(table);
+  const columns = live.map((c) => {
+    const d = def?.columns[c.name];
+    if (d && d.kind === 'enum' && (c.kind === 'text' || c.kind === 'varchar' || c.kind === 'enum') && !c.enumValues) {
+      return { ...c, kind: 'enum' as const, ...(d.enumValues ? { enumValues: d.enumValues } : {}) };
+    }
+    return c;
+  });
+  return { table, columns, byName: new Map(columns.map((c) => [c.name, c])) };
+}
