@@ -37,15 +37,7 @@ export class SortedByKey<T extends { readonly key: string }> {
   /** Index of the first item whose key is >= `key`. */
   lowerBound(key: string): number {
     this.flush();
-    const items = this.items;
-    let lo = 0;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (items[mid]!.key < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBoundIn(this.items, key);
   }
 
   private flush(): void {
@@ -53,7 +45,7 @@ export class SortedByKey<T extends { readonly key: string }> {
     if (pending.length === 0) return;
     this.pending = [];
     if (pending.length <= 16) {
-      for (const item of pending) this.items.splice(this.lowerBoundIn(this.items, item.key), 0, item);
+      for (const item of pending) this.items.splice(lowerBoundIn(this.items, item.key), 0, item);
       return;
     }
     pending.sort(byKey);
@@ -67,17 +59,17 @@ export class SortedByKey<T extends { readonly key: string }> {
     while (j < pending.length) merged[k++] = pending[j++]!;
     this.items = merged;
   }
+}
 
-  private lowerBoundIn(items: readonly T[], key: string): number {
-    let lo = 0;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (items[mid]!.key < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+function lowerBoundIn(items: readonly { readonly key: string }[], key: string): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (items[mid]!.key < key) lo = mid + 1;
+    else hi = mid;
   }
+  return lo;
 }
 
 function byKey(a: { readonly key: string }, b: { readonly key: string }): number {

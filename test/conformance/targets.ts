@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultMappings } from '../../src/config/settings.js';
+import { migrateLatest } from '../../src/db/migrate.js';
+import { ChangeStream } from '../../src/realtime/events.js';
+import { Realtime, type Logger } from '../../src/realtime/realtime.js';
+import { Registry } from '../../src/realtime/registry.js';
+import { openStore } from '../../src/stores/index.js';
+import { SqlStore } from '../../src/stores/sql/store.js';
+import { families, astConfig } from '../../schemas/index.js';
+import type { ConformanceTarget } from './suite.js';
+
+export function memoryLogger(logs: ConformanceTarget['logs']): Logger {
+  const at = (level: string) => (obj: object, msg = '') => void logs.push({ level, msg, obj: obj as Record<string, unknown> });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A migrated SQL database behind the realtime interface, every family mapped to it. */
+export async function sqlTarget(url: string, driver: 'sqlite3' | 'pgsql' | 'mysql', cleanup?: () => Promise<void> | void): Promise<ConformanceTarget> {
+  const store = openStore('main', url);
+  if (!(store instanceof SqlStore)) throw new Error('not a SQL store');
+  await migrateLatest(store.knex);
+  store.forgetTables();
+  const logs: ConformanceTarget['logs'] = [];
+  const registry = new Registry(defaultMappings('main', driver), new Map([['main', store]]));
+  const realtime = new Realtime(registry, memoryLogger(logs), new ChangeStream());
+  const tables = [...families.map((f) => f.name), astConfig.name];
+  return {
+    realtime,
+    logs,
+    capabilities: { likeIgnoresCase: store.kind !== 'pg', staticOrder: store.kind === 'sqlite' ? 'asc' : 'desc' },
+    reset: async () => {
+      for (const table of tables) await store.knex(table).delete();
+    },
+    insertRaw: async (table, row) => {
+      await store.knex(table).insert(row);
+    },
+    close: async () => {
+      await store.close();
+      await cleanup?.();
+    },
+  };
+}
+
+export function sqliteTarget(): Promise<ConformanceTarget> {
+  const dir = mkdtempSync(join(tmpdir(), 'ara-conf-'));
+  return sqlTarget(`sqlite:${join(dir, 'conformance.sqlite')}`, 'sqlite3', () => rmSync(dir, { recursive: true, force: true }));
+}
