@@ -16,7 +16,8 @@ export async function up(knex: Knex): Promise<void> {
     for (const [name, labels] of Object.entries(enums)) {
       const exists = await knex.raw('select 1 from pg_type where typname = ?', [name]);
       if ((exists as { rows: unknown[] }).rows.length > 0) continue;
-      await knex.raw(`create type ?? as enum (${labels.map(() => '?').join(', ')})`, [name, ...labels]);
+      // DDL takes no bound parameters; the labels are our own constants, quoted here.
+      await knex.raw(`create type ?? as enum (${labels.map((l) => `'${l.replace(/'/g, "''")}'`).join(', ')})`, [name]);
     }
   }
   for (const def of tables()) {

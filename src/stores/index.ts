@@ -1,17 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import knexFactory from 'knex';
 import { driverOf, redact } from '../config/settings.js';
 import { ConfigError, DriverNotAvailable } from '../realtime/errors.js';
 import type { RealtimeStore } from '../realtime/types.js';
-import { sqlite } from './sql/dialects.js';
+import type { Dialect } from './sql/dialect.js';
+import { mysql } from './sql/mysql.js';
+import { postgres } from './sql/pg.js';
+import { sqlite } from './sql/sqlite.js';
 import { SqlStore } from './sql/store.js';
 
 /**
  * Opens the store a database URL names. Options ride in the query string:
  * `chunks=no` turns off the `;`/`^XX` multi-value convention (for a SQLite file shared with
  * res_config_sqlite3, which does not use it); `static_order=asc|desc` overrides the order of
- * static files.
+ * static files; `pool_max`, `query_timeout` (ms) and `connect_timeout` (ms) size the pool and
+ * bound how long Asterisk can be kept waiting.
  */
 export function openStore(name: string, url: string): RealtimeStore {
   const driver = driverOf(url);
@@ -21,33 +23,26 @@ export function openStore(name: string, url: string): RealtimeStore {
   if (order !== null && order !== 'asc' && order !== 'desc') {
     throw new ConfigError(`database '${name}': static_order must be asc or desc`);
   }
-  switch (driver) {
-    case 'sqlite3': {
-      const filename = base.replace(/^sqlite3?:/, '').replace(/^\/\//, '');
-      if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-      const knex = knexFactory({
-        client: sqlite.knexClient,
-        connection: { filename },
-        useNullAsDefault: true,
-        pool: {
-          min: 1,
-          max: 1,
-          afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
-            // WAL lets `ara` CLI commands and backups read while the server writes.
-            conn.pragma('journal_mode = WAL');
-            conn.pragma('busy_timeout = 5000');
-            conn.pragma('synchronous = NORMAL');
-            done(null, conn);
-          },
-        },
-      });
-      return new SqlStore(name, sqlite, knex, { chunks, staticOrder: order ?? sqlite.staticOrder });
-    }
-    case 'pgsql':
-    case 'mysql':
-    case 'ldap':
-      throw new DriverNotAvailable(`${driver} (database '${name}' at ${redact(base)})`);
-  }
+  if (driver === 'ldap') throw new DriverNotAvailable(`ldap (database '${name}' at ${redact(base)})`);
+  const dialect = SQL_DIALECTS[driver];
+  const options = {
+    poolMax: int(params.get('pool_max'), 10, name, 'pool_max'),
+    queryTimeoutMs: int(params.get('query_timeout'), 3000, name, 'query_timeout'),
+    connectTimeoutMs: int(params.get('connect_timeout'), 2000, name, 'connect_timeout'),
+  };
+  const knex = knexFactory(dialect.knexConfig(driver === 'sqlite3' ? base : stripOwnParams(url), options));
+  return new SqlStore(name, dialect, knex, { chunks, staticOrder: order ?? dialect.staticOrder });
+}
+
+const SQL_DIALECTS: Record<'sqlite3' | 'pgsql' | 'mysql', Dialect> = { sqlite3: sqlite, pgsql: postgres, mysql };
+
+/** Our options are not the driver's: take them out of the URL before it reaches pg or mysql2. */
+const OWN_PARAMS = ['chunks', 'static_order', 'pool_max', 'query_timeout', 'connect_timeout'];
+function stripOwnParams(url: string): string {
+  const { base, params } = splitParams(url);
+  for (const p of OWN_PARAMS) params.delete(p);
+  const rest = params.toString();
+  return rest ? `${base}?${rest}` : base;
 }
 
 function splitParams(url: string): { base: string; params: URLSearchParams } {
@@ -61,4 +56,11 @@ function flag(v: string | null, dflt: boolean, db: string): boolean {
   if (/^(yes|true|on|1)$/i.test(v)) return true;
   if (/^(no|false|off|0)$/i.test(v)) return false;
   throw new ConfigError(`database '${db}': '${v}' is not yes or no`);
+}
+
+function int(v: string | null, dflt: number, db: string, what: string): number {
+  if (v === null) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`database '${db}': ${what} must be a positive integer, not '${v}'`);
+  return n;
 }

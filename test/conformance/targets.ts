@@ -29,7 +29,7 @@ export async function sqlTarget(url: string, driver: 'sqlite3' | 'pgsql' | 'mysq
   return {
     realtime,
     logs,
-    capabilities: { likeIgnoresCase: store.kind !== 'pg', staticOrder: store.kind === 'sqlite' ? 'asc' : 'desc' },
+    capabilities: { likeIgnoresCase: store.kind !== 'pg', equalsIgnoresCase: store.kind === 'mysql', staticOrder: store.kind === 'sqlite' ? 'asc' : 'desc' },
     reset: async () => {
       for (const table of tables) await store.knex(table).delete();
     },

@@ -6,7 +6,7 @@ import { StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
 import { isTextKind } from '../../realtime/values.js';
 import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
 import { decodeChunks, encodeChunk, isExtendedField } from './chunks.js';
-import type { Dialect } from './dialects.js';
+import type { Dialect } from './dialect.js';
 
 export interface SqlStoreOptions {
   /** apply the SQL drivers' `;`/`^XX` multi-value convention (default yes) */

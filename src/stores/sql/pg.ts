@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { isPoolTimeout, kindOfSqlType, type Dialect } from './dialect.js';
+import type { LiveColumn } from '../../realtime/types.js';
+
+/**
+ * Timestamps and dates are handed on as PostgreSQL prints them (`2026-11-23 10:00:00`), which
+ * is what Asterisk writes and what res_config_pgsql returns; no time zone conversion on the way.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 1114 || oid === 1184 || oid === 1082 || oid === 1083) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+interface PgConn {
+  query(q: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+/** SQLSTATE classes that mean "cannot answer now", not "your query is wrong". */
+const UNAVAILABLE_STATES = /^(08|53|57|58)/;
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export const postgres: Dialect = {
+  kind: 'pg',
+  knexClient: 'pg',
+  async run(conn, sql, bindings, read) {
+    // A named statement is parsed once per connection and reused.
+    const name = `ara_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
+    const res = await (conn as PgConn).query({ text: sql, values: bindings as unknown[], name });
+    return { rows: read ? res.rows : [], changes: res.rowCount ?? 0 };
+  },
+  async describe(knex, table) {
+    const res = (await knex.raw(
+      `select c.column_name, c.data_type, c.udt_name, c.character_maximum_length, c.is_nullable, c.column_default, c.is_identity,
+              (select array_agg(e.enumlabel order by e.enumsortorder) from pg_type t join pg_enum e on e.enumtypid = t.oid
+                where t.typname = c.udt_name) as labels
+         from information_schema.columns c
+        where c.table_name = ? and c.table_schema = current_schema()
+        order by c.ordinal_position`,
+      [table],
+    )) as { rows: { column_name: string; data_type: string; udt_name: string; character_maximum_length: number | null; is_nullable: string; column_default: string | null; is_identity: string; labels: string[] | string | null }[] };
+    if (res.rows.length === 0) return null;
+    return res.rows.map((r): LiveColumn => {
+      const labels = typeof r.labels === 'string' ? parseArray(r.labels) : r.labels;
+      const autoIncrement = r.is_identity === 'YES' || /^nextval\(/.test(r.column_default ?? '');
+      const base = labels ? { kind: 'enum' as const, enumValues: labels } : kindOfSqlType(r.data_type === 'character varying' ? 'varchar' : r.data_type);
+      return {
+        name: r.column_name,
+        ...base,
+        sqlType: labels ? r.udt_name : r.character_maximum_length ? `${r.data_type}(${r.character_maximum_length})` : r.data_type,
+        ...(r.character_maximum_length ? { length: r.character_maximum_length } : {}),
+        nullable: r.is_nullable === 'YES',
+        autoIncrement,
+      };
+    });
+  },
+  // res_config_pgsql uses LIKE (never ILIKE): case-sensitive.
+  like: (column, asText) => `${asText ? postgres.textOf(column) : postgres.quote(column)} LIKE ? ESCAPE '\\'`,
+  textOf: (column) => `${postgres.quote(column)}::text`,
+  quote: (id) => `"${id.replace(/"/g, '""')}"`,
+  staticOrder: 'desc',
+  isUnavailable(err) {
+    const code = String((err as { code?: string }).code ?? '');
+    const msg = err instanceof Error ? err.message : '';
+    return UNAVAILABLE_STATES.test(code) || UNAVAILABLE_CODES.has(code) || isPoolTimeout(err) ||
+      /Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error|not queryable/i.test(msg);
+  },
+  // Integrity (23) and data (22) errors: the write was refused whole.
+  isRejected: (err) => /^(22|23)/.test(String((err as { code?: string }).code ?? '')),
+  knexConfig(url, options) {
+    return {
+      client: 'pg',
+      connection: {
+        connectionString: url,
+        types,
+        statement_timeout: options.queryTimeoutMs,
+        query_timeout: options.queryTimeoutMs + 1000,
+        connectionTimeoutMillis: options.connectTimeoutMs,
+        application_name: 'ara-server',
+      } as unknown as string,
+      acquireConnectionTimeout: options.connectTimeoutMs,
+      pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 30000 },
+    };
+  },
+};
+
+function parseArray(s: string): string[] {
+  return s.replace(/^\{|\}$/g, '').split(',').map((x) => x.replace(/^"|"$/g, ''));
+}
