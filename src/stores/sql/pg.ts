@@ -34,18 +34,18 @@ export const postgres: Dialect = {
   async describe(knex, table) {
     const res = (await knex.raw(
       `select c.column_name, c.data_type, c.udt_name, c.character_maximum_length, c.is_nullable, c.column_default, c.is_identity,
-              (select array_agg(e.enumlabel order by e.enumsortorder) from pg_type t join pg_enum e on e.enumtypid = t.oid
+              (select array_agg(e.enumlabel::text order by e.enumsortorder) from pg_type t join pg_enum e on e.enumtypid = t.oid
                 where t.typname = c.udt_name) as labels
          from information_schema.columns c
         where c.table_name = ? and c.table_schema = current_schema()
         order by c.ordinal_position`,
       [table],
-    )) as { rows: { column_name: string; data_type: string; udt_name: string; character_maximum_length: number | null; is_nullable: string; column_default: string | null; is_identity: string; labels: string[] | string | null }[] };
+    )) as { rows: { column_name: string; data_type: string; udt_name: string; character_maximum_length: number | null; is_nullable: string; column_default: string | null; is_identity: string; labels: string[] | null }[] };
     if (res.rows.length === 0) return null;
     return res.rows.map((r): LiveColumn => {
-      const labels = typeof r.labels === 'string' ? parseArray(r.labels) : r.labels;
+      const labels = r.labels;
       const autoIncrement = r.is_identity === 'YES' || /^nextval\(/.test(r.column_default ?? '');
-      const base = labels ? { kind: 'enum' as const, enumValues: labels } : kindOfSqlType(r.data_type === 'character varying' ? 'varchar' : r.data_type);
+      const base = labels ? { kind: 'enum' as const, enumValues: labels } : kindOfSqlType(r.character_maximum_length ? `varchar(${r.character_maximum_length})` : r.data_type);
       return {
         name: r.column_name,
         ...base,
@@ -85,7 +85,3 @@ export const postgres: Dialect = {
     };
   },
 };
-
-function parseArray(s: string): string[] {
-  return s.replace(/^\{|\}$/g, '').split(',').map((x) => x.replace(/^"|"$/g, ''));
-}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { astConfig, families, type ColumnKind, type FamilyDef } from '../../schemas/index.js';
+import { migrateLatest, migrateRollback, migrateStatus } from '../../src/db/migrate.js';
+import { openStore } from '../../src/stores/index.js';
+import { SqlStore } from '../../src/stores/sql/store.js';
+import { scratchDatabase, unavailable } from '../support/databases.js';
+
+/**
+ * The migrated tables are what schemas/ says, on every SQL store: same columns in the same
+ * order, same types, widths, enum labels and nullability. This is what keeps migrations and
+ * definitions from drifting apart.
+ */
+
+/** What each store can tell back about a declared kind. */
+function expectedKind(kind: ColumnKind, store: 'sqlite' | 'pg' | 'mysql', autoIncrement: boolean): ColumnKind[] {
+  // SQLite numbers rows only in an INTEGER PRIMARY KEY (its rowid, 64-bit anyway).
+  if (kind === 'bigint' && autoIncrement && store === 'sqlite') return ['integer'];
+  if (kind === 'numeric' && store === 'sqlite') return ['float'];
+  if (kind === 'boolean' && store === 'sqlite') return ['boolean'];
+  if (kind === 'enum' && store === 'sqlite') return ['enum']; // labels from the definition (CHECK in the table)
+  return [kind];
+}
+
+async function assertMatches(store: SqlStore, def: FamilyDef) {
+  const info = await store.describe(def.name, true);
+  assert.ok(info, `${def.name} exists`);
+  const want = Object.entries(def.columns);
+  assert.deepEqual(info.columns.map((c) => c.name), want.map(([n]) => n), `${def.name}: columns in order`);
+  for (const [name, col] of want) {
+    const live = info.byName.get(name)!;
+    const where = `${def.name}.${name}`;
+    assert.ok(expectedKind(col.kind, store.kind as 'sqlite', col.autoIncrement).includes(live.kind), `${where}: kind ${live.kind} (${live.sqlType}) for ${col.kind}`);
+    if (col.kind === 'varchar') assert.equal(live.length, col.length, `${where}: width`);
+    if (col.kind === 'enum') assert.deepEqual([...(live.enumValues ?? [])], [...(col.enumValues ?? [])], `${where}: enum labels`);
+    assert.equal(live.nullable, !col.notNull && !col.autoIncrement, `${where}: nullability`);
+    if (col.autoIncrement) assert.equal(live.autoIncrement, true, `${where}: numbers itself`);
+  }
+}
+
+function suite(label: string, open: () => Promise<{ store: SqlStore; done: () => Promise<void> }>, skip?: string) {
+  describe(`migrations: ${label}`, { skip: skip ?? false }, () => {
+    test('migrated tables match schemas/, and the migration rolls back and forward', async () => {
+      const { store, done } = await open();
+      try {
+        assert.deepEqual(await migrateLatest(store.knex), ['20261123000000_realtime_tables']);
+        assert.deepEqual(await migrateLatest(store.knex), [], 'idempotent');
+        store.forgetTables();
+        for (const def of [...families, astConfig]) await assertMatches(store, def);
+        assert.deepEqual((await migrateStatus(store.knex)).pending, []);
+
+        await migrateRollback(store.knex);
+        store.forgetTables();
+        for (const def of [...families, astConfig]) assert.equal(await store.describe(def.name, true), null, `${def.name} dropped`);
+        await migrateLatest(store.knex);
+        store.forgetTables();
+        await assertMatches(store, families.find((f) => f.name === 'ps_endpoints')!);
+      } finally {
+        await done();
+      }
+    });
+  });
+}
+
+suite('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ara-mig-'));
+  const store = openStore('main', `sqlite:${join(dir, 'm.sqlite')}`) as SqlStore;
+  return { store, done: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+});
+
+for (const kind of ['pg', 'mysql'] as const) {
+  suite(kind, async () => {
+    const db = await scratchDatabase(kind, 'ara_mig');
+    const store = openStore('main', db.url) as SqlStore;
+    return { store, done: async () => { await store.close(); await db.drop(); } };
+  }, unavailable(kind));
+}
