@@ -24,7 +24,7 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
   };
   try {
     for (const [name, url] of Object.entries(settings.databases)) {
-      stores.set(name, openStore(name, url));
+      stores.set(name, openStore(name, url, log));
       log.debug({ database: name, url: redact(url) }, 'database opened');
     }
     for (const [name, store] of stores) {

@@ -1,6 +1,7 @@
 import knexFactory from 'knex';
 import { driverOf, redact } from '../config/settings.js';
 import { ConfigError, DriverNotAvailable } from '../realtime/errors.js';
+import type { Logger } from '../realtime/realtime.js';
 import type { RealtimeStore } from '../realtime/types.js';
 import type { Dialect } from './sql/dialect.js';
 import { mysql } from './sql/mysql.js';
@@ -15,7 +16,7 @@ import { SqlStore } from './sql/store.js';
  * static files; `pool_max`, `query_timeout` (ms) and `connect_timeout` (ms) size the pool and
  * bound how long Asterisk can be kept waiting.
  */
-export function openStore(name: string, url: string): RealtimeStore {
+export function openStore(name: string, url: string, log?: Logger): RealtimeStore {
   const driver = driverOf(url);
   const { base, params } = splitParams(url);
   const chunks = flag(params.get('chunks'), true, name);
@@ -30,7 +31,17 @@ export function openStore(name: string, url: string): RealtimeStore {
     queryTimeoutMs: int(params.get('query_timeout'), 3000, name, 'query_timeout'),
     connectTimeoutMs: int(params.get('connect_timeout'), 2000, name, 'connect_timeout'),
   };
-  const knex = knexFactory(dialect.knexConfig(driver === 'sqlite3' ? base : stripOwnParams(url), options));
+  const knex = knexFactory({
+    ...dialect.knexConfig(driver === 'sqlite3' ? base : stripOwnParams(url), options),
+    // knex would print pool warnings (a refused connection, each retry) to the console; they
+    // belong in our log, where the store's own "unavailable" line already says it once.
+    log: {
+      warn: (m: unknown) => log?.debug({ database: name, knex: String(m) }, 'knex warning'),
+      error: (m: unknown) => log?.warn({ database: name, knex: String(m) }, 'knex error'),
+      deprecate: () => undefined,
+      debug: () => undefined,
+    },
+  });
   return new SqlStore(name, dialect, knex, { chunks, staticOrder: order ?? dialect.staticOrder });
 }
 
