@@ -18,7 +18,7 @@ import { scratchDatabase, unavailable } from '../support/databases.js';
 /** What each store can tell back about a declared kind. */
 function expectedKind(kind: ColumnKind, store: 'sqlite' | 'pg' | 'mysql', autoIncrement: boolean): ColumnKind[] {
   // SQLite numbers rows only in an INTEGER PRIMARY KEY (its rowid, 64-bit anyway).
-  if (kind === 'bigint' && autoIncrement && store === 'sqlite') return ['integer'];
+  if (autoIncrement && store === 'sqlite') return ['bigint'];
   if (kind === 'numeric' && store === 'sqlite') return ['float'];
   if (kind === 'boolean' && store === 'sqlite') return ['boolean'];
   if (kind === 'enum' && store === 'sqlite') return ['enum']; // labels from the definition (CHECK in the table)

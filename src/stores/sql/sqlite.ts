@@ -37,7 +37,8 @@ export const sqlite: Dialect = {
       const { kind, length } = kindOfSqlType(c.type || 'text');
       // An INTEGER PRIMARY KEY is SQLite's rowid: it numbers itself.
       const autoIncrement = pkCount === 1 && c.pk === 1 && /^integer$/i.test(c.type);
-      return { name: c.name, kind, sqlType: c.type || 'any', ...(length !== undefined ? { length } : {}), nullable: !c.notnull && !autoIncrement, autoIncrement };
+      // The rowid is 64-bit whatever the declaration says.
+      return { name: c.name, kind: autoIncrement ? 'bigint' : kind, sqlType: c.type || 'any', ...(length !== undefined ? { length } : {}), nullable: !c.notnull && !autoIncrement, autoIncrement };
     });
   },
   // SQLite's LIKE ignores ASCII case, as res_config_sqlite3 serves it; it knows no escape
