@@ -6,8 +6,7 @@ import { ChangeStream } from './realtime/events.js';
 import { Realtime, type Logger } from './realtime/realtime.js';
 import { Registry } from './realtime/registry.js';
 import type { RealtimeStore } from './realtime/types.js';
-import { openStore } from './stores/index.js';
-import { SqlStore } from './stores/sql/store.js';
+import { openStore, sqlStoreOf } from './stores/index.js';
 
 /** The realtime world of one process: its stores, the registry over them, the interface. */
 export interface Runtime {
@@ -19,24 +18,26 @@ export interface Runtime {
 
 export async function openRuntime(settings: Settings, log: Logger): Promise<Runtime> {
   const stores = new Map<string, RealtimeStore>();
+  const changes = new ChangeStream();
   const closeAll = async () => {
     await Promise.allSettled([...stores.values()].map((s) => s.close()));
   };
   try {
     for (const [name, url] of Object.entries(settings.databases)) {
-      stores.set(name, openStore(name, url, log));
+      stores.set(name, openStore(name, url, log, changes));
       log.debug({ database: name, url: redact(url) }, 'database opened');
     }
     for (const [name, store] of stores) {
       const wanted = settings.migrate === 'yes' || (settings.migrate === 'auto' && store.kind === 'sqlite');
-      if (wanted && store instanceof SqlStore) {
-        const ran = await migrateLatest(store.knex as Knex);
-        store.forgetTables();
+      const sql = sqlStoreOf(store);
+      if (wanted && sql) {
+        const ran = await migrateLatest(sql.knex as Knex);
+        sql.forgetTables();
         if (ran.length > 0) log.info({ database: name, migrations: ran }, 'migrations applied');
       }
     }
     const registry = new Registry(settings.mappings, stores);
-    const realtime = new Realtime(registry, log, new ChangeStream());
+    const realtime = new Realtime(registry, log, changes);
     return { stores, registry, realtime, close: closeAll };
   } catch (err) {
     await closeAll();

@@ -1,6 +1,8 @@
 import knexFactory from 'knex';
 import { driverOf, redact } from '../config/settings.js';
 import { ConfigError, DriverNotAvailable } from '../realtime/errors.js';
+import { CachedStore } from '../realtime/cache.js';
+import type { ChangeStream } from '../realtime/events.js';
 import type { Logger } from '../realtime/realtime.js';
 import type { RealtimeStore } from '../realtime/types.js';
 import type { Dialect } from './sql/dialect.js';
@@ -14,9 +16,10 @@ import { SqlStore } from './sql/store.js';
  * `chunks=no` turns off the `;`/`^XX` multi-value convention (for a SQLite file shared with
  * res_config_sqlite3, which does not use it); `static_order=asc|desc` overrides the order of
  * static files; `pool_max`, `query_timeout` (ms) and `connect_timeout` (ms) size the pool and
- * bound how long Asterisk can be kept waiting.
+ * bound how long Asterisk can be kept waiting; `cache_ttl` (ms) and `cache_size` put a read
+ * cache in front.
  */
-export function openStore(name: string, url: string, log?: Logger): RealtimeStore {
+export function openStore(name: string, url: string, log?: Logger, changes?: ChangeStream): RealtimeStore {
   const driver = driverOf(url);
   const { base, params } = splitParams(url);
   const chunks = flag(params.get('chunks'), true, name);
@@ -42,13 +45,31 @@ export function openStore(name: string, url: string, log?: Logger): RealtimeStor
       debug: () => undefined,
     },
   });
-  return new SqlStore(name, dialect, knex, { chunks, staticOrder: order ?? dialect.staticOrder });
+  const store = new SqlStore(name, dialect, knex, { chunks, staticOrder: order ?? dialect.staticOrder });
+  return withCache(store, params, name, changes);
+}
+
+/**
+ * `cache_ttl=<ms>` keeps answers in memory that long (0, the default, is off: every Asterisk
+ * request reads the database, as Asterisk's own drivers do); `cache_size` bounds the entries.
+ */
+function withCache(store: RealtimeStore, params: URLSearchParams, name: string, changes?: ChangeStream): RealtimeStore {
+  const raw = params.get('cache_ttl');
+  const ttlMs = raw === null || raw === '0' ? 0 : int(raw, 0, name, 'cache_ttl');
+  if (ttlMs === 0) return store;
+  return new CachedStore(store, { ttlMs, maxEntries: int(params.get('cache_size'), 100_000, name, 'cache_size') }, changes);
+}
+
+/** The SQL store behind a store, if it is one (a cache wraps it). */
+export function sqlStoreOf(store: RealtimeStore): SqlStore | undefined {
+  const inner = store instanceof CachedStore ? store.inner : store;
+  return inner instanceof SqlStore ? inner : undefined;
 }
 
 const SQL_DIALECTS: Record<'sqlite3' | 'pgsql' | 'mysql', Dialect> = { sqlite3: sqlite, pgsql: postgres, mysql };
 
 /** Our options are not the driver's: take them out of the URL before it reaches pg or mysql2. */
-const OWN_PARAMS = ['chunks', 'static_order', 'pool_max', 'query_timeout', 'connect_timeout'];
+const OWN_PARAMS = ['chunks', 'static_order', 'pool_max', 'query_timeout', 'connect_timeout', 'cache_ttl', 'cache_size'];
 function stripOwnParams(url: string): string {
   const { base, params } = splitParams(url);
   for (const p of OWN_PARAMS) params.delete(p);

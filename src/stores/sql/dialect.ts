@@ -10,8 +10,11 @@ import type { LiveColumn, StoreKind } from '../../realtime/types.js';
 export interface Dialect {
   kind: StoreKind;
   knexClient: string;
-  /** runs one statement on a pooled connection; `rows` for reads, `changes` for writes */
-  run(conn: unknown, sql: string, bindings: readonly unknown[], read: boolean): Promise<{ rows: Record<string, unknown>[]; changes: number }>;
+  /**
+   * Runs one statement on a pooled connection. Reads return rows as arrays with the column
+   * names once: wide tables (ps_endpoints has 150 columns) cost several times more as objects.
+   */
+  run(conn: unknown, sql: string, bindings: readonly unknown[], mode: RunMode): Promise<RunResult>;
   describe(knex: Knex, table: string): Promise<LiveColumn[] | null>;
   /** `col LIKE ?` with `\` as the escape character, as Asterisk's drivers write it */
   like(column: string, asText: boolean): string;
@@ -26,6 +29,15 @@ export interface Dialect {
   isRejected(err: unknown): boolean;
   /** knex settings for a database URL of this dialect */
   knexConfig(url: string, options: ConnectionOptions): Knex.Config;
+}
+
+/** `one`: at most one row wanted; `rows`: all rows; `write`: the count of rows changed. */
+export type RunMode = 'one' | 'rows' | 'write';
+
+export interface RunResult {
+  columns: readonly string[];
+  rows: unknown[][];
+  changes: number;
 }
 
 /** Connection settings every SQL database takes, from its URL's query string. */

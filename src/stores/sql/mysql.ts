@@ -2,7 +2,10 @@ import { isPoolTimeout, kindOfSqlType, type Dialect } from './dialect.js';
 import type { LiveColumn } from '../../realtime/types.js';
 
 interface MysqlConn {
-  execute(opts: { sql: string; values: unknown[]; timeout?: number }, cb: (err: Error | null, result: unknown) => void): void;
+  execute(
+    opts: { sql: string; values: unknown[]; timeout?: number; rowsAsArray?: boolean },
+    cb: (err: Error | null, result: unknown, fields?: { name: string }[]) => void,
+  ): void;
 }
 
 const UNAVAILABLE_CODES = new Set([
@@ -14,14 +17,15 @@ const UNAVAILABLE_CODES = new Set([
 export const mysql: Dialect = {
   kind: 'mysql',
   knexClient: 'mysql2',
-  run(conn, sql, bindings, read) {
+  run(conn, sql, bindings, mode) {
     // mysql2 cannot bind a BigInt; its text form compares the same.
     const values = bindings.map((b) => (typeof b === 'bigint' ? b.toString() : b));
     return new Promise((resolve, reject) => {
-      (conn as MysqlConn).execute({ sql, values, timeout: queryTimeout.get(conn as object) }, (err, result) => {
+      const opts = { sql, values, timeout: queryTimeout.get(conn as object), rowsAsArray: mode !== 'write' };
+      (conn as MysqlConn).execute(opts, (err, result, fields) => {
         if (err) return reject(err);
-        if (read) return resolve({ rows: result as Record<string, unknown>[], changes: 0 });
-        resolve({ rows: [], changes: (result as { affectedRows: number }).affectedRows });
+        if (mode === 'write') return resolve({ columns: [], rows: [], changes: (result as { affectedRows: number }).affectedRows });
+        resolve({ columns: (fields ?? []).map((f) => f.name), rows: result as unknown[][], changes: 0 });
       });
     });
   },

@@ -15,7 +15,7 @@ const types = {
 };
 
 interface PgConn {
-  query(q: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+  query(q: { text: string; values: unknown[]; name?: string; rowMode?: 'array' }): Promise<{ rows: unknown[][]; rowCount: number | null; fields: { name: string }[] }>;
 }
 
 /** SQLSTATE classes that mean "cannot answer now", not "your query is wrong". */
@@ -25,11 +25,12 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 export const postgres: Dialect = {
   kind: 'pg',
   knexClient: 'pg',
-  async run(conn, sql, bindings, read) {
+  async run(conn, sql, bindings, mode) {
     // A named statement is parsed once per connection and reused.
     const name = `ara_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
-    const res = await (conn as PgConn).query({ text: sql, values: bindings as unknown[], name });
-    return { rows: read ? res.rows : [], changes: res.rowCount ?? 0 };
+    const res = await (conn as PgConn).query({ text: sql, values: bindings as unknown[], name, rowMode: 'array' });
+    if (mode === 'write') return { columns: [], rows: [], changes: res.rowCount ?? 0 };
+    return { columns: res.fields.map((f) => f.name), rows: res.rows, changes: 0 };
   },
   async describe(knex, table) {
     const res = (await knex.raw(

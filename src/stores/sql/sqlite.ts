@@ -5,27 +5,43 @@ import { isPoolTimeout, kindOfSqlType, type Dialect } from './dialect.js';
 const SQLITE_UNAVAILABLE = new Set(['SQLITE_CANTOPEN', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_NOTADB', 'SQLITE_CORRUPT']);
 
 interface SqliteStatement {
-  all(...b: unknown[]): Record<string, unknown>[];
+  raw(on: boolean): SqliteStatement;
+  columns(): { name: string }[];
+  get(...b: unknown[]): unknown[] | undefined;
+  all(...b: unknown[]): unknown[][];
   run(...b: unknown[]): { changes: number };
+  readonly reader: boolean;
 }
 interface SqliteDb {
   prepare(sql: string): SqliteStatement;
 }
+interface Prepared {
+  stmt: SqliteStatement;
+  columns: string[];
+}
 
 /** better-sqlite3 prepares once per connection and SQL text; the cache lives with the connection. */
-const statements = new WeakMap<object, Map<string, SqliteStatement>>();
+const statements = new WeakMap<object, Map<string, Prepared>>();
 
 export const sqlite: Dialect = {
   kind: 'sqlite',
   knexClient: 'better-sqlite3',
-  async run(conn, sql, bindings, read) {
+  async run(conn, sql, bindings, mode) {
     const db = conn as SqliteDb;
     let cache = statements.get(db);
     if (!cache) statements.set(db, (cache = new Map()));
-    let stmt = cache.get(sql);
-    if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
-    if (read) return { rows: stmt.all(...bindings), changes: 0 };
-    return { rows: [], changes: stmt.run(...bindings).changes };
+    let p = cache.get(sql);
+    if (!p) {
+      const stmt = db.prepare(sql);
+      p = stmt.reader ? { stmt: stmt.raw(true), columns: stmt.columns().map((c) => c.name) } : { stmt, columns: [] };
+      cache.set(sql, p);
+    }
+    if (mode === 'write') return { columns: [], rows: [], changes: p.stmt.run(...bindings).changes };
+    if (mode === 'one') {
+      const row = p.stmt.get(...bindings);
+      return { columns: p.columns, rows: row ? [row] : [], changes: 0 };
+    }
+    return { columns: p.columns, rows: p.stmt.all(...bindings), changes: 0 };
   },
   async describe(knex, table) {
     const info = (await knex.raw(`PRAGMA table_info(${sqlite.quote(table)})`)) as {

@@ -6,7 +6,7 @@ import { StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
 import { isTextKind } from '../../realtime/values.js';
 import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
 import { decodeChunks, encodeChunk, isExtendedField } from './chunks.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect, RunMode } from './dialect.js';
 
 export interface SqlStoreOptions {
   /** apply the SQL drivers' `;`/`^XX` multi-value convention (default yes) */
@@ -53,10 +53,10 @@ export class SqlStore implements RealtimeStore {
 
   async single(table: TableInfo, filters: readonly Filter[]): Promise<Row | null> {
     const conds = toConditions(table, filters);
-    const sql = this.sql(`1|${table.table}|${shape(conds)}`, () =>
-      this.where(this.knex(table.table).select('*'), conds).limit(1));
-    const { rows } = await this.exec(sql, this.bindConds(conds), true);
-    return rows[0] ? this.toRow(table, rows[0]) : null;
+    // LIMIT is written, not bound: SQLite plans `LIMIT ?` five times slower on wide tables.
+    const sql = this.sql(`1|${table.table}|${shape(conds)}`, () => this.where(this.knex(table.table).select('*'), conds), ' limit 1');
+    const res = await this.exec(sql, this.bindConds(conds), 'one');
+    return res.rows[0] ? this.toRow(res.columns, res.rows[0]) : null;
   }
 
   async multi(table: TableInfo, filters: readonly Filter[]): Promise<Row[]> {
@@ -69,8 +69,8 @@ export class SqlStore implements RealtimeStore {
       for (const c of order) q.orderBy(c, 'asc');
       return q;
     });
-    const { rows } = await this.exec(sql, this.bindConds(conds), true);
-    return rows.map((r) => this.toRow(table, r));
+    const res = await this.exec(sql, this.bindConds(conds), 'rows');
+    return res.rows.map((r) => this.toRow(res.columns, r));
   }
 
   async update(table: TableInfo, filters: readonly Filter[], fields: readonly Field[]): Promise<number> {
@@ -81,7 +81,7 @@ export class SqlStore implements RealtimeStore {
       sets.forEach((a, i) => (values[a.column.name] = slot(i)));
       return this.where(this.knex(table.table), conds, sets.length).update(values);
     });
-    const { changes } = await this.exec(sql, [...this.bindSets(sets), ...this.bindConds(conds)], false);
+    const { changes } = await this.exec(sql, [...this.bindSets(sets), ...this.bindConds(conds)], 'write');
     return changes;
   }
 
@@ -92,7 +92,7 @@ export class SqlStore implements RealtimeStore {
       sets.forEach((a, i) => (values[a.column.name] = slot(i)));
       return this.knex(table.table).insert(values);
     });
-    const { changes } = await this.exec(sql, this.bindSets(sets), false);
+    const { changes } = await this.exec(sql, this.bindSets(sets), 'write');
     // Asterisk expects the number of rows stored, never an insert id (res_config_mysql's
     // insert id is a quirk sorcery cannot use).
     return changes > 0 ? changes : 1;
@@ -101,7 +101,7 @@ export class SqlStore implements RealtimeStore {
   async destroy(table: TableInfo, filters: readonly Filter[]): Promise<number> {
     const conds = toConditions(table, filters);
     const sql = this.sql(`d|${table.table}|${shape(conds)}`, () => this.where(this.knex(table.table), conds).delete());
-    const { changes } = await this.exec(sql, this.bindConds(conds), false);
+    const { changes } = await this.exec(sql, this.bindConds(conds), 'write');
     return changes;
   }
 
@@ -119,13 +119,14 @@ export class SqlStore implements RealtimeStore {
           'var_name',
           ...(table.byName.has('id') ? ['id'] : []),
         ]));
-    const { rows } = await this.exec(sql, [file, 0], true);
+    const { rows } = await this.exec(sql, [file, 0], 'rows');
+    // Selected in this order: category, cat_metric, var_metric, var_name, var_val.
     return rows.map((r) => ({
-      category: str(r.category),
-      cat_metric: str(r.cat_metric),
-      var_metric: str(r.var_metric),
-      var_name: str(r.var_name),
-      var_val: str(r.var_val),
+      category: str(r[0]),
+      cat_metric: str(r[1]),
+      var_metric: str(r[2]),
+      var_name: str(r[3]),
+      var_val: str(r[4]),
     }));
   }
 
@@ -171,22 +172,26 @@ export class SqlStore implements RealtimeStore {
     return value;
   }
 
-  private toRow(table: TableInfo, raw: Record<string, unknown>): Row {
+  /** A result row (`select *`, so in table order) as Asterisk sees it: strings, NULLs left out. */
+  private toRow(columns: readonly string[], raw: readonly unknown[]): Row {
     const row: Row = {};
-    for (const c of table.columns) {
-      const v = raw[c.name];
+    const chunks = this.options.chunks;
+    for (let i = 0; i < columns.length; i++) {
+      const v = raw[i];
       if (v === null || v === undefined) continue;
+      const name = columns[i]!;
       const s = str(v);
-      row[c.name] = this.options.chunks && !isExtendedField(c.name) ? decodeChunks(s) : s;
+      row[name] = chunks && !isExtendedField(name) ? decodeChunks(s) : s;
     }
     return row;
   }
 
   /** The SQL of one query shape, built by knex once and kept with where each value goes. */
-  private sql(key: string, build: () => Knex.QueryBuilder): Prepared {
+  private sql(key: string, build: () => Knex.QueryBuilder, suffix = ''): Prepared {
     let p = this.sqlCache.get(key);
     if (p === undefined) {
       const native = build().toSQL().toNative();
+      native.sql += suffix;
       // knex may reorder values (it sorts INSERT columns, adds LIMIT's): map each bound
       // position back to the slot we gave it, keeping knex's own constants.
       const order = native.bindings.map((b) => (typeof b === 'string' && b.startsWith(SLOT) ? Number(b.slice(SLOT.length)) : { constant: b }));
@@ -196,14 +201,14 @@ export class SqlStore implements RealtimeStore {
     return p;
   }
 
-  private async exec(p: Prepared, values: readonly unknown[], read: boolean) {
+  private async exec(p: Prepared, values: readonly unknown[], mode: RunMode) {
     const bindings = p.order.map((o) => (typeof o === 'number' ? values[o] : o.constant));
     const sql = p.sql;
     return this.guard(async () => {
       const client = this.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
       const conn = await client.acquireConnection();
       try {
-        return await this.dialect.run(conn, sql, bindings, read);
+        return await this.dialect.run(conn, sql, bindings, mode);
       } finally {
         await client.releaseConnection(conn);
       }
