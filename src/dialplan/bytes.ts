@@ -6,7 +6,7 @@
  * as is, so the common path allocates nothing.
  */
 
-const DASH = 0x2d;
+export const DASH = 0x2d;
 
 /** The UTF-8 bytes of `s` up to its first NUL, as a byte string. */
 export function toBytes(s: string): string {
@@ -35,5 +35,3 @@ export function stripDashes(bytes: string): string {
 export function signedByte(b: number): number {
   return b >= 0x80 ? b - 0x100 : b;
 }
-
-export { DASH };

@@ -112,6 +112,7 @@ function compareSets(a: Uint32Array, b: Uint32Array): number {
   return 0;
 }
 
+// Scratch sets, reused: comparisons run synchronously and sorting calls this a lot.
 const leftSet = new Uint32Array(8);
 const rightSet = new Uint32Array(8);
 
@@ -194,7 +195,7 @@ export function precedenceKeyOfBytes(bytes: string): string {
 }
 
 /** Code unit for the end of a literal: between 0x80-0xFF (1..0x80) and 0x01-0x7F (0x82..0x100). */
-export const LITERAL_END_UNIT = 0x81;
+const LITERAL_END_UNIT = 0x81;
 
 /** A stripped literal's bytes, mapped for signed order, without the end mark. */
 export function literalOrderUnits(stripped: string): string {
@@ -221,7 +222,9 @@ function patternKey(bytes: string): string {
       continue;
     }
     units.push(score);
-    for (let b = 0; b < 256; b++) if ((set[b >>> 5]! >>> (b & 31)) & 1) units.push(b);
+    for (let w = 0; w < 8; w++) {
+      for (let bits = set[w]!; bits !== 0; bits &= bits - 1) units.push((w << 5) | (31 - Math.clz32(bits & -bits)));
+    }
   }
   let key = '';
   for (let i = 0; i < units.length; i += 4096) key += String.fromCharCode(...units.slice(i, i + 4096));

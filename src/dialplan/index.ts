@@ -2,27 +2,13 @@ import { stripDashes, toBytes } from './bytes.js';
 import { precedenceKeyOfBytes } from './compare.js';
 import { LiteralStore } from './literals.js';
 import type { MatchMode } from './match.js';
-import { before, earlier, firstWithPriority, type RowRecord } from './records.js';
+import { before, earlier, firstWithPriority, withRecord, withoutRecord, type RowRecord } from './records.js';
 import { patternSteps } from './tokens.js';
 import { PatternTrie, collectSubtree, subtreeBest, walk, type PatternEntry, type TrieNode, type TrieVisitor } from './trie.js';
 
 export type { MatchMode } from './match.js';
 
-/**
- * The rows of a realtime `extensions` family, indexed per context for dialplan lookups with
- * the static dialplan's precedence: extensions sorted by `compareExtensions` (literals first),
- * and the first one that matches the dialled string in the requested mode *and has the
- * requested priority* wins. (pbx_realtime itself orders patterns differently, see the protocol
- * reference §3.2; this index is what lets the server answer the way a static dialplan would.)
- *
- * A row is any object with `context`, `exten` and `priority` (number or decimal string); it is
- * stored as given and handed back as is. Rows are identified by (context, exten, priority) with
- * `exten` taken literally: adding the same triple again replaces the row in place. Extensions
- * that compare equal (`_NXX`, `_[2-9]XX`) are the same extension to Asterisk; here their rows
- * keep the order they were added in.
- *
- * Contexts are case-sensitive here; caller ID is not considered (pbx_realtime never passes it).
- */
+/** One row a dialled string hits, as `candidates` reports it. */
 export interface DialplanCandidate<R> {
   readonly row: R;
   /** The extension (pattern or literal) that matched, as stored in the row. */
@@ -56,6 +42,21 @@ interface ContextIndex<R> {
 
 const UNDERSCORE = 0x5f;
 
+/**
+ * The rows of a realtime `extensions` family, indexed per context for dialplan lookups with
+ * the static dialplan's precedence: extensions sorted by `compareExtensions` (literals first),
+ * and the first one that matches the dialled string in the requested mode *and has the
+ * requested priority* wins. (pbx_realtime itself orders patterns differently, see the protocol
+ * reference §3.2; this index is what lets the server answer the way a static dialplan would.)
+ *
+ * A row is any object with `context`, `exten` and `priority` (number or decimal string); it is
+ * stored as given and handed back as is. Rows are identified by (context, exten, priority) with
+ * `exten` taken literally: adding the same triple again replaces the row in place. Extensions
+ * that compare equal (`_NXX`, `_[2-9]XX`) are the same extension to Asterisk; here their rows
+ * keep the order they were added in.
+ *
+ * Contexts are case-sensitive here; caller ID is not considered (pbx_realtime never passes it).
+ */
 export class DialplanIndex<R extends object = Record<string, string>> {
   private readonly contexts = new Map<string, ContextIndex<R>>();
   private nextSeq = 0;
@@ -82,10 +83,9 @@ export class DialplanIndex<R extends object = Record<string, string>> {
         entry = ctx.trie.insert(exten, precedenceKeyOfBytes(bytes), patternSteps(bytes.slice(1)));
         ctx.patterns.set(exten, entry);
         const same = ctx.byKey.get(entry.key);
-        if (same) same.push(entry);
-        else ctx.byKey.set(entry.key, [entry]);
+        ctx.byKey.set(entry.key, same ? same.concat([entry]) : [entry]);
       }
-      entry.rows.push({ row, exten, priority, seq: this.nextSeq++, key: entry.key });
+      entry.rows = withRecord(entry.rows, { row, exten, priority, seq: this.nextSeq++, key: entry.key });
       ctx.trie.changed(entry.node);
       ctx.ordered = null;
     } else {
@@ -110,15 +110,15 @@ export class DialplanIndex<R extends object = Record<string, string>> {
     let removed: RowRecord<R> | null = null;
     if (bytes.charCodeAt(0) === UNDERSCORE) {
       const entry = ctx.patterns.get(exten);
-      const at = entry ? entry.rows.findIndex((r) => r.priority === prio) : -1;
-      if (!entry || at === -1) return null;
-      removed = entry.rows.splice(at, 1)[0]!;
+      removed = entry?.rows.find((r) => r.priority === prio) ?? null;
+      if (!entry || !removed) return null;
+      entry.rows = withoutRecord(entry.rows, removed);
       if (entry.rows.length === 0) {
         ctx.trie.remove(entry);
         ctx.patterns.delete(exten);
-        const same = ctx.byKey.get(entry.key)!;
-        same.splice(same.indexOf(entry), 1);
-        if (same.length === 0) ctx.byKey.delete(entry.key);
+        const rest = ctx.byKey.get(entry.key)!.filter((e) => e !== entry);
+        if (rest.length) ctx.byKey.set(entry.key, rest);
+        else ctx.byKey.delete(entry.key);
       } else {
         ctx.trie.changed(entry.node);
       }

@@ -1,6 +1,6 @@
 import { literalOrderUnits } from './compare.js';
 import type { MatchMode } from './match.js';
-import { firstWithPriority, hasPriority, insertBySeq, type RowRecord } from './records.js';
+import { firstWithPriority, hasPriority, withRecord, withoutRecord, type RowRecord } from './records.js';
 import { SortedByKey } from './sorted.js';
 
 /**
@@ -18,7 +18,7 @@ export interface LiteralGroup<R> {
   /** Precedence key (`precedenceKey` of any member). */
   readonly key: string;
   /** Rows in `seq` order. */
-  readonly rows: RowRecord<R>[];
+  rows: RowRecord<R>[];
 }
 
 export class LiteralStore<R> {
@@ -39,7 +39,7 @@ export class LiteralStore<R> {
       this.all.add(group);
     }
     const newPriority = !hasPriority(group.rows, rec.priority);
-    insertBySeq(group.rows, rec);
+    group.rows = withRecord(group.rows, rec);
     if (newPriority) this.listFor(rec.priority).add(group);
   }
 
@@ -52,9 +52,8 @@ export class LiteralStore<R> {
   delete(bytes: string, rec: RowRecord<R>): void {
     const group = this.groups.get(bytes);
     if (!group) return;
-    const i = group.rows.indexOf(rec);
-    if (i === -1) return;
-    group.rows.splice(i, 1);
+    if (!group.rows.includes(rec)) return;
+    group.rows = withoutRecord(group.rows, rec);
     if (!hasPriority(group.rows, rec.priority)) {
       const list = this.byPriority.get(rec.priority);
       if (list) {

@@ -135,7 +135,7 @@ export function matchCompiled(compiled: CompiledPattern, dialled: string, mode: 
 }
 
 /** Run matcher steps over dialled bytes (dashes in the dialled string are skipped here). */
-export function runSteps(steps: PatternSteps, data: string, mode: MatchMode): MatchResult {
+function runSteps(steps: PatternSteps, data: string, mode: MatchMode): MatchResult {
   const { kinds, args, classes } = steps;
   let d = 0;
   for (let i = 0; ; i++) {

@@ -35,9 +35,16 @@ export function hasPriority<R>(rows: readonly RowRecord<R>[], priority: number):
   return firstWithPriority(rows, priority) !== null;
 }
 
-/** Insert keeping `seq` order (new rows have the highest seq, so this is normally a push). */
-export function insertBySeq<R>(rows: RowRecord<R>[], rec: RowRecord<R>): void {
+/**
+ * `rows` plus `rec`, in `seq` order, as a new exact-size array (`concat` allocates exactly;
+ * push and spread reserve room for 16): most extensions hold one or a few rows.
+ */
+export function withRecord<R>(rows: readonly RowRecord<R>[], rec: RowRecord<R>): RowRecord<R>[] {
   let i = rows.length;
   while (i > 0 && rows[i - 1]!.seq > rec.seq) i--;
-  rows.splice(i, 0, rec);
+  return i === rows.length ? rows.concat([rec]) : rows.slice(0, i).concat([rec], rows.slice(i));
+}
+
+export function withoutRecord<R>(rows: readonly RowRecord<R>[], rec: RowRecord<R>): RowRecord<R>[] {
+  return rows.filter((r) => r !== rec);
 }

@@ -31,20 +31,15 @@ export const BANG = 5;
 export const DEAD = 6;
 
 export type StepKind = typeof LIT | typeof CLASS | typeof EMPTY | typeof END | typeof DOT | typeof BANG | typeof DEAD;
+export type TerminalKind = typeof END | typeof DOT | typeof BANG | typeof DEAD;
 
 export interface PatternSteps {
-  /** Step kinds; the last one is terminal (END, DOT, BANG or DEAD). */
+  /** Step kinds (`StepKind`); the last one is terminal (`TerminalKind`). */
   readonly kinds: Uint8Array;
   /** For LIT the byte, for CLASS the index into `classes`; otherwise 0. */
   readonly args: Int32Array;
-  /** 256-bit byte sets (bit b of word b>>5), one per CLASS step. */
+  /** 256-bit byte sets (bit b of word b>>5), one per CLASS step. X/Z/N share theirs. */
   readonly classes: readonly Uint32Array[];
-  /** A canonical string per class (equal sets give equal keys), to share trie edges. */
-  readonly classKeys: readonly string[];
-}
-
-export function isTerminal(kind: number): boolean {
-  return kind === END || kind === DOT || kind === BANG || kind === DEAD;
 }
 
 export function classHas(set: Uint32Array, byte: number): boolean {
@@ -60,16 +55,6 @@ function byteRange(lo: number, hi: number): Uint32Array {
   for (let b = lo; b <= hi; b++) set[b >>> 5]! |= 1 << (b & 31);
   return set;
 }
-
-function classKey(set: Uint32Array): string {
-  let key = '';
-  for (let i = 0; i < 8; i++) key += String.fromCharCode(set[i]! & 0xffff, set[i]! >>> 16);
-  return key;
-}
-
-const KEY_0 = classKey(DIGITS_0);
-const KEY_1 = classKey(DIGITS_1);
-const KEY_2 = classKey(DIGITS_2);
 
 function isEmptySet(set: Uint32Array): boolean {
   for (let i = 0; i < 8; i++) if (set[i] !== 0) return false;
@@ -108,12 +93,10 @@ export function patternSteps(body: string): PatternSteps {
   const kinds: number[] = [];
   const args: number[] = [];
   const classes: Uint32Array[] = [];
-  const classKeys: string[] = [];
-  const addClass = (set: Uint32Array, key = classKey(set)) => {
+  const addClass = (set: Uint32Array) => {
     kinds.push(CLASS);
     args.push(classes.length);
     classes.push(set);
-    classKeys.push(key);
   };
 
   let p = 0;
@@ -139,11 +122,11 @@ export function patternSteps(body: string): PatternSteps {
       p = close + 1;
       continue;
     }
-    if (c === 0x58 || c === 0x78) addClass(DIGITS_0, KEY_0);
-    else if (c === 0x5a || c === 0x7a) addClass(DIGITS_1, KEY_1);
-    else if (c === 0x4e || c === 0x6e) addClass(DIGITS_2, KEY_2);
+    if (c === 0x58 || c === 0x78) addClass(DIGITS_0);
+    else if (c === 0x5a || c === 0x7a) addClass(DIGITS_1);
+    else if (c === 0x4e || c === 0x6e) addClass(DIGITS_2);
     else { kinds.push(LIT); args.push(c); }
     p++;
   }
-  return { kinds: Uint8Array.from(kinds), args: Int32Array.from(args), classes, classKeys };
+  return { kinds: Uint8Array.from(kinds), args: Int32Array.from(args), classes };
 }

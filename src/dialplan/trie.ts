@@ -1,6 +1,6 @@
 import type { MatchMode } from './match.js';
 import { earlier, firstWithPriority, type RowRecord } from './records.js';
-import { BANG, CLASS, DEAD, DOT, EMPTY, END, LIT, classHas, type PatternSteps } from './tokens.js';
+import { BANG, CLASS, DOT, EMPTY, END, LIT, classHas, type PatternSteps, type TerminalKind } from './tokens.js';
 
 /**
  * A trie over the matcher steps of every pattern in one context (see tokens.ts): literal bytes
@@ -21,133 +21,123 @@ export interface PatternEntry<R> {
   /** `precedenceKey(exten)`. */
   readonly key: string;
   /** Rows for this exact exten string, in `seq` order. */
-  readonly rows: RowRecord<R>[];
-  /** END, DOT, BANG or DEAD. */
-  readonly terminal: number;
+  rows: RowRecord<R>[];
+  readonly terminal: TerminalKind;
   readonly node: TrieNode<R>;
 }
 
 interface ClassEdge<R> {
-  readonly key: string;
   readonly set: Uint32Array;
   readonly node: TrieNode<R>;
 }
 
+interface SubtreeCache<R> {
+  priority: number;
+  best: RowRecord<R> | null;
+  more: Map<number, RowRecord<R> | null> | null;
+}
+
+/** `TrieNode.edge` for nodes reached by a class or by `[]`; literal edges store their byte. */
+const EDGE_CLASS = -1;
+const EDGE_EMPTY = -2;
 const NO_BYTE = -1;
 
+/**
+ * Kept small on purpose: a large context has hundreds of thousands of nodes, most of them with
+ * one child, so the first literal child and the first class child are held inline and every
+ * array is allocated at its exact size.
+ */
 export class TrieNode<R> {
-  /** Literal children: a single one inline (the common chain case), more in a Map. */
   litByte = NO_BYTE;
   litNode: TrieNode<R> | null = null;
+  /** All literal children once there is more than one. */
   litMap: Map<number, TrieNode<R>> | null = null;
-  classes: ClassEdge<R>[] | null = null;
+  clsSet: Uint32Array | null = null;
+  clsNode: TrieNode<R> | null = null;
+  clsMore: ClassEdge<R>[] | null = null;
   empty: TrieNode<R> | null = null;
-
-  end: PatternEntry<R>[] | null = null;
-  dot: PatternEntry<R>[] | null = null;
-  bang: PatternEntry<R>[] | null = null;
-  dead: PatternEntry<R>[] | null = null;
-
-  /** Subtree best per priority: one inline slot, more in a Map. */
-  cached = false;
-  cachedPriority = 0;
-  cachedBest: RowRecord<R> | null = null;
-  cachedMore: Map<number, RowRecord<R> | null> | null = null;
+  /** Patterns whose terminal step sits here. */
+  entries: PatternEntry<R>[] | null = null;
+  cache: SubtreeCache<R> | null = null;
 
   constructor(
     readonly parent: TrieNode<R> | null,
-    /** How the parent reaches this node: LIT (with `edgeByte`), CLASS (with `edgeClass`) or EMPTY. */
+    /** The literal byte the parent reaches this node by, or EDGE_CLASS / EDGE_EMPTY. */
     readonly edge: number,
-    readonly edgeByte: number,
-    readonly edgeClass: string,
   ) {}
-
-  lit(byte: number): TrieNode<R> | null {
-    if (this.litByte === byte) return this.litNode;
-    return this.litMap?.get(byte) ?? null;
-  }
 }
 
-function terminalList<R>(node: TrieNode<R>, kind: number): PatternEntry<R>[] {
-  switch (kind) {
-    case END: return (node.end ??= []);
-    case DOT: return (node.dot ??= []);
-    case BANG: return (node.bang ??= []);
-    default: return (node.dead ??= []);
-  }
+function sameSet(a: Uint32Array, b: Uint32Array): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function isBare<R>(node: TrieNode<R>): boolean {
-  return node.litNode === null && node.litMap === null && node.classes === null && node.empty === null &&
-    !node.end?.length && !node.dot?.length && !node.bang?.length && !node.dead?.length;
+  return node.litNode === null && node.litMap === null && node.clsNode === null && node.empty === null &&
+    node.entries === null;
 }
 
 function forEachChild<R>(node: TrieNode<R>, fn: (child: TrieNode<R>) => void): void {
   if (node.litNode) fn(node.litNode);
   if (node.litMap) for (const child of node.litMap.values()) fn(child);
-  if (node.classes) for (const edge of node.classes) fn(edge.node);
+  if (node.clsNode) fn(node.clsNode);
+  if (node.clsMore) for (const edge of node.clsMore) fn(edge.node);
   if (node.empty) fn(node.empty);
 }
 
 export class PatternTrie<R> {
-  readonly root = new TrieNode<R>(null, EMPTY, NO_BYTE, '');
+  readonly root = new TrieNode<R>(null, EDGE_EMPTY);
 
   /** Hang a new pattern into the trie. */
   insert(exten: string, key: string, steps: PatternSteps): PatternEntry<R> {
     let node = this.root;
-    const { kinds, args, classes, classKeys } = steps;
+    const { kinds, args, classes } = steps;
     let i = 0;
     for (; ; i++) {
       const kind = kinds[i]!;
       if (kind === LIT) node = litChild(node, args[i]!);
-      else if (kind === CLASS) node = classChild(node, classKeys[args[i]!]!, classes[args[i]!]!);
-      else if (kind === EMPTY) node = (node.empty ??= new TrieNode<R>(node, EMPTY, NO_BYTE, ''));
+      else if (kind === CLASS) node = classChild(node, classes[args[i]!]!);
+      else if (kind === EMPTY) node = (node.empty ??= new TrieNode<R>(node, EDGE_EMPTY));
       else break;
     }
-    const entry: PatternEntry<R> = { exten, key, rows: [], terminal: kinds[i]!, node };
-    terminalList(node, entry.terminal).push(entry);
+    const entry: PatternEntry<R> = { exten, key, rows: [], terminal: kinds[i] as TerminalKind, node };
+    node.entries = node.entries ? node.entries.concat([entry]) : [entry];
     this.changed(node);
     return entry;
   }
 
   /** Take a pattern out and drop the nodes only it used. */
   remove(entry: PatternEntry<R>): void {
-    const list = terminalList(entry.node, entry.terminal);
-    const i = list.indexOf(entry);
-    if (i !== -1) list.splice(i, 1);
-    this.changed(entry.node);
-    let node = entry.node;
-    while (node.parent && isBare(node)) {
-      detach(node);
-      node = node.parent;
-    }
+    const node = entry.node;
+    const rest = node.entries ? node.entries.filter((e) => e !== entry) : [];
+    node.entries = rest.length ? rest : null;
+    this.changed(node);
+    for (let n = node; n.parent && isBare(n); n = n.parent) detach(n);
   }
 
   /** Rows below `node` changed: every cached subtree answer on its path is stale. */
   changed(node: TrieNode<R>): void {
-    for (let n: TrieNode<R> | null = node; n; n = n.parent) {
-      n.cached = false;
-      n.cachedBest = null;
-      n.cachedMore = null;
-    }
+    for (let n: TrieNode<R> | null = node; n; n = n.parent) n.cache = null;
   }
 
   clear(): void {
     const root = this.root;
     root.litByte = NO_BYTE;
-    root.litNode = null;
+    root.litNode = root.clsNode = root.empty = null;
     root.litMap = null;
-    root.classes = null;
-    root.empty = null;
-    root.end = root.dot = root.bang = root.dead = null;
-    this.changed(root);
+    root.clsSet = null;
+    root.clsMore = null;
+    root.entries = null;
+    root.cache = null;
   }
 }
 
 function litChild<R>(node: TrieNode<R>, byte: number): TrieNode<R> {
-  const found = node.lit(byte);
+  if (node.litByte === byte) return node.litNode!;
+  const found = node.litMap?.get(byte);
   if (found) return found;
-  const child = new TrieNode<R>(node, LIT, byte, '');
+  const child = new TrieNode<R>(node, byte);
   if (node.litNode === null && node.litMap === null) {
     node.litByte = byte;
     node.litNode = child;
@@ -162,28 +152,41 @@ function litChild<R>(node: TrieNode<R>, byte: number): TrieNode<R> {
   return child;
 }
 
-function classChild<R>(node: TrieNode<R>, key: string, set: Uint32Array): TrieNode<R> {
-  const edges = (node.classes ??= []);
-  for (const edge of edges) if (edge.key === key) return edge.node;
-  const child = new TrieNode<R>(node, CLASS, NO_BYTE, key);
-  edges.push({ key, set, node: child });
+function classChild<R>(node: TrieNode<R>, set: Uint32Array): TrieNode<R> {
+  if (node.clsSet && sameSet(node.clsSet, set)) return node.clsNode!;
+  if (node.clsMore) for (const edge of node.clsMore) if (sameSet(edge.set, set)) return edge.node;
+  const child = new TrieNode<R>(node, EDGE_CLASS);
+  if (node.clsNode === null) {
+    node.clsSet = set;
+    node.clsNode = child;
+  } else {
+    const edge = { set, node: child };
+    node.clsMore = node.clsMore ? node.clsMore.concat([edge]) : [edge];
+  }
   return child;
 }
 
 function detach<R>(node: TrieNode<R>): void {
   const parent = node.parent!;
-  if (node.edge === LIT) {
+  if (node.edge >= 0) {
     if (parent.litNode === node) {
       parent.litByte = NO_BYTE;
       parent.litNode = null;
     } else if (parent.litMap) {
-      parent.litMap.delete(node.edgeByte);
+      parent.litMap.delete(node.edge);
       if (parent.litMap.size === 0) parent.litMap = null;
     }
-  } else if (node.edge === CLASS) {
-    const edges = parent.classes!;
-    edges.splice(edges.findIndex((e) => e.node === node), 1);
-    if (edges.length === 0) parent.classes = null;
+  } else if (node.edge === EDGE_CLASS) {
+    if (parent.clsNode === node) {
+      // Promote an extra class edge so the inline slot stays the one that is filled first.
+      const next = parent.clsMore?.[0];
+      parent.clsSet = next ? next.set : null;
+      parent.clsNode = next ? next.node : null;
+      parent.clsMore = next && parent.clsMore!.length > 1 ? parent.clsMore!.slice(1) : null;
+    } else if (parent.clsMore) {
+      const rest = parent.clsMore.filter((e) => e.node !== node);
+      parent.clsMore = rest.length ? rest : null;
+    }
   } else {
     parent.empty = null;
   }
@@ -208,68 +211,70 @@ function visit<R>(node: TrieNode<R>, data: string, d: number, mode: MatchMode, v
     ranOut(node, mode, v);
     return;
   }
-  // Bytes remain: `.` and `!` accept whatever is left; an end or dead step refuses it.
-  if (node.dot) for (const e of node.dot) v.hit(e, 1);
-  if (node.bang) for (const e of node.bang) v.hit(e, 2);
+  const entries = node.entries;
+  if (entries !== null) {
+    // Bytes remain: `.` and `!` accept whatever is left; an end or dead step refuses it.
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.terminal === DOT) v.hit(e, 1);
+      else if (e.terminal === BANG) v.hit(e, 2);
+    }
+  }
   const b = data.charCodeAt(d);
-  const next = node.litByte === b ? node.litNode : node.litMap ? node.litMap.get(b) : undefined;
+  const next = node.litByte === b ? node.litNode : node.litMap !== null ? node.litMap.get(b) : undefined;
   if (next) visit(next, data, d + 1, mode, v);
-  if (node.classes) for (const edge of node.classes) if (classHas(edge.set, b)) visit(edge.node, data, d + 1, mode, v);
-  if (node.empty) visit(node.empty, data, d, mode, v);
+  if (node.clsNode !== null) {
+    if (classHas(node.clsSet!, b)) visit(node.clsNode, data, d + 1, mode, v);
+    const more = node.clsMore;
+    if (more !== null) for (let i = 0; i < more.length; i++) if (classHas(more[i]!.set, b)) visit(more[i]!.node, data, d + 1, mode, v);
+  }
+  if (node.empty !== null) visit(node.empty, data, d, mode, v);
 }
 
+/**
+ * The dialled string ran out at `node`. Patterns ending here match completely (not a MATCHMORE
+ * hit); a `!` here is an early match; a `.` or dead step here, and everything further down, is
+ * "could match with more" (a CANMATCH/MATCHMORE hit).
+ */
 function ranOut<R>(node: TrieNode<R>, mode: MatchMode, v: TrieVisitor<R>): void {
-  if (node.bang) for (const e of node.bang) v.hit(e, 2);
-  if (mode !== 'matchmore' && node.end) for (const e of node.end) v.hit(e, 1);
+  const entries = node.entries;
+  if (entries !== null) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.terminal === BANG) v.hit(e, 2);
+      else if (e.terminal === END) {
+        if (mode !== 'matchmore') v.hit(e, 1);
+      } else if (mode !== 'match') v.hit(e, 1);
+    }
+  }
   if (mode === 'match') return;
-  if (node.dot) for (const e of node.dot) v.hit(e, 1);
-  if (node.dead) for (const e of node.dead) v.hit(e, 1);
-  forEachChildDirect(node, v);
-}
-
-function forEachChildDirect<R>(node: TrieNode<R>, v: TrieVisitor<R>): void {
   if (node.litNode) v.subtree(node.litNode);
   if (node.litMap) for (const child of node.litMap.values()) v.subtree(child);
-  if (node.classes) for (const edge of node.classes) v.subtree(edge.node);
+  if (node.clsNode) v.subtree(node.clsNode);
+  if (node.clsMore) for (const edge of node.clsMore) v.subtree(edge.node);
   if (node.empty) v.subtree(node.empty);
 }
 
 /** The earliest row with `priority` anywhere below (and at) `node`; cached on the node. */
 export function subtreeBest<R>(node: TrieNode<R>, priority: number): RowRecord<R> | null {
-  if (node.cached) {
-    if (node.cachedPriority === priority) return node.cachedBest;
-    const more = node.cachedMore?.get(priority);
+  const cache = node.cache;
+  if (cache !== null) {
+    if (cache.priority === priority) return cache.best;
+    const more = cache.more?.get(priority);
     if (more !== undefined) return more;
   }
   let best: RowRecord<R> | null = null;
-  best = bestOfList(node.end, priority, best);
-  best = bestOfList(node.dot, priority, best);
-  best = bestOfList(node.bang, priority, best);
-  best = bestOfList(node.dead, priority, best);
-  if (node.litNode) best = earlier(best, subtreeBest(node.litNode, priority));
-  if (node.litMap) for (const child of node.litMap.values()) best = earlier(best, subtreeBest(child, priority));
-  if (node.classes) for (const edge of node.classes) best = earlier(best, subtreeBest(edge.node, priority));
-  if (node.empty) best = earlier(best, subtreeBest(node.empty, priority));
-  if (!node.cached) {
-    node.cached = true;
-    node.cachedPriority = priority;
-    node.cachedBest = best;
-  } else {
-    (node.cachedMore ??= new Map()).set(priority, best);
-  }
-  return best;
-}
-
-function bestOfList<R>(list: PatternEntry<R>[] | null, priority: number, best: RowRecord<R> | null): RowRecord<R> | null {
-  if (list) for (const e of list) best = earlier(best, firstWithPriority(e.rows, priority));
+  if (node.entries) for (const e of node.entries) best = earlier(best, firstWithPriority(e.rows, priority));
+  forEachChild(node, (child) => {
+    best = earlier(best, subtreeBest(child, priority));
+  });
+  if (cache === null) node.cache = { priority, best, more: null };
+  else (cache.more ??= new Map()).set(priority, best);
   return best;
 }
 
 /** Every pattern below (and at) `node`. */
 export function collectSubtree<R>(node: TrieNode<R>, out: PatternEntry<R>[]): void {
-  if (node.end) out.push(...node.end);
-  if (node.dot) out.push(...node.dot);
-  if (node.bang) out.push(...node.bang);
-  if (node.dead) out.push(...node.dead);
+  if (node.entries) out.push(...node.entries);
   forEachChild(node, (child) => collectSubtree(child, out));
 }
