@@ -1,13 +1,16 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Realtime } from '../realtime/realtime.js';
 import type { AccessCheck } from './access.js';
-import { asteriskRoutes } from './asterisk/routes.js';
+import { managementApi, type ManagementApiOptions } from './api/index.js';
+import { answerError, asteriskRoutes } from './asterisk/routes.js';
 
 export interface AppOptions {
   realtime: Realtime;
   access: AccessCheck;
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  /** the management API (`/api/v1`, `/openapi.json`, `/docs`); left out, it is not served */
+  api?: Omit<ManagementApiOptions, 'realtime'>;
 }
 
 /** Builds the Fastify app from its plugins; starting to listen is the caller's business. */
@@ -19,6 +22,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // the answer. Failures are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors Fastify meets before a route is chosen (a URL that does not decode, a broken
+    // header) are answered in the surface's own form.
+    frameworkErrors: (err, req, reply) => {
+      if ((req.raw.url ?? '').startsWith('/realtime')) return answerError(err, req, reply);
+      req.log.warn({ url: req.raw.url, err: err.message }, 'request refused');
+      const status: number = err.statusCode ?? 400;
+      return (reply as FastifyReply).code(status).type('application/problem+json').send({ type: 'about:blank', title: err.message, status });
+    },
   });
 
   app.get('/health', async () => ({ status: 'ok' }));
@@ -30,6 +41,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/realtime' },
   );
+  // Encapsulated: its auth hook, parsers and error handler never touch /realtime.
+  if (opts.api) await app.register(managementApi, { ...opts.api, realtime: opts.realtime });
   return app;
 }
 

@@ -16,9 +16,21 @@ const BOOLEAN = /^(?:t|f|true|false|y|n|yes|no|on|off|1|0)$/i;
 export const isTextKind = (c: LiveColumn) => c.kind === 'varchar' || c.kind === 'text';
 
 /** A value that can be compared with the column as its own type (not as text). */
+/** The range each integer kind holds on every store (PostgreSQL and MySQL refuse the rest). */
+const INTEGER_RANGE = {
+  smallint: [-32768n, 32767n],
+  integer: [-2147483648n, 2147483647n],
+  bigint: [-9223372036854775808n, 9223372036854775807n],
+} as const;
+
 export function fitsType(c: LiveColumn, value: string): boolean {
-  if (isIntegerKind(c.kind)) return INTEGER.test(value);
-  if (isNumericKind(c.kind)) return FLOAT.test(value);
+  if (isIntegerKind(c.kind)) {
+    if (!INTEGER.test(value) || value.length > 20) return false;
+    const [min, max] = INTEGER_RANGE[c.kind as keyof typeof INTEGER_RANGE];
+    const n = BigInt(value);
+    return n >= min && n <= max;
+  }
+  if (isNumericKind(c.kind)) return FLOAT.test(value) && Number.isFinite(Number(value));
   if (c.kind === 'enum') return c.enumValues ? c.enumValues.includes(value) : true;
   if (c.kind === 'timestamp' || c.kind === 'date') return TIMESTAMP.test(value);
   if (c.kind === 'boolean') return BOOLEAN.test(value);
@@ -37,7 +49,7 @@ export function valueToWrite(table: string, c: LiveColumn, value: string | null)
   if (!fitsType(c, value)) {
     const want =
       c.kind === 'enum' ? `one of ${(c.enumValues ?? []).join(', ')}` :
-      isIntegerKind(c.kind) ? 'an integer' :
+      isIntegerKind(c.kind) ? `an integer that fits ${c.sqlType}` :
       isNumericKind(c.kind) ? 'a number' :
       c.kind === 'boolean' ? 'a boolean' : 'a date and time (YYYY-MM-DD HH:MM:SS)';
     throw new BadValue(table, c.name, `'${truncate(value)}' is not ${want} (column type ${c.sqlType})`);

@@ -10,43 +10,27 @@ import { parseRequireType } from '../../realtime/require.js';
 
 export type Pair = [name: string, value: string];
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Percent-decodes one name or value; `+` stays `+`, as Asterisk's own decoder leaves it. */
+/**
+ * Percent-decodes one name or value; `+` stays `+`, as Asterisk's own decoder leaves it.
+ * Asterisk sends every `%` as `%25` and never a NUL or a byte that is not UTF-8, so anything
+ * else is not Asterisk and is refused rather than guessed at.
+ */
 export function percentDecode(s: string): string {
-  if (s.indexOf('%') < 0) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return lenientDecode(s);
+  if (s.indexOf('%') < 0) {
+    if (s.indexOf('\u0000') >= 0) throw new BadRequest('a NUL byte is not allowed');
+    return s;
   }
+  let out: string;
+  try {
+    out = decodeURIComponent(s);
+  } catch {
+    throw new BadRequest(`'${s.slice(0, 60)}' is not valid percent-encoded UTF-8`);
+  }
+  if (out.indexOf('\u0000') >= 0) throw new BadRequest('a NUL byte is not allowed');
+  return out;
 }
 
-/** A `%` that starts no escape stays literal (Asterisk's rule); bytes must still be UTF-8. */
-function lenientDecode(s: string): string {
-  const parts: Buffer[] = [];
-  let text = '';
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) === 37 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
-      if (text) parts.push(Buffer.from(text, 'utf8'));
-      text = '';
-      parts.push(Buffer.of(Number.parseInt(s.slice(i + 1, i + 3), 16)));
-      i += 2;
-    } else {
-      text += s[i];
-    }
-  }
-  if (text) parts.push(Buffer.from(text, 'utf8'));
-  try {
-    return utf8.decode(Buffer.concat(parts));
-  } catch {
-    throw new BadRequest(`'${s.slice(0, 60)}' does not decode to UTF-8 text`);
-  }
-}
-
-const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-
-/** `a=1&b=2&&c`: pairs in order, empty segments skipped, a name without `=` has an empty value. */
+/** `a=1&b=2&&c=`: pairs in order, empty segments skipped. */
 export function decodeForm(body: string): Pair[] {
   const out: Pair[] = [];
   if (body === '') return out;
@@ -57,8 +41,10 @@ export function decodeForm(body: string): Pair[] {
     if (end > start) {
       const seg = body.slice(start, end);
       const eq = seg.indexOf('=');
-      const name = percentDecode(eq < 0 ? seg : seg.slice(0, eq));
-      const value = eq < 0 ? '' : percentDecode(seg.slice(eq + 1));
+      // Asterisk always writes `name=`, even for an empty value.
+      if (eq < 0) throw new BadRequest(`'${seg.slice(0, 60)}' has no '='`);
+      const name = percentDecode(seg.slice(0, eq));
+      const value = percentDecode(seg.slice(eq + 1));
       if (name === '') throw new BadRequest(`a field has no name ('${seg.slice(0, 60)}')`);
       out.push([name, value]);
     }
@@ -110,7 +96,7 @@ export function decodeGlued(raw: string, columns: readonly string[]): Pair[] {
   // A well-formed list (several pairs split by `&`) is taken as it is.
   if (text.indexOf('&') >= 0) return decodeForm(text);
   const parts = text.split('=');
-  if (parts.length === 1) return [[percentDecode(parts[0]!), '']];
+  if (parts.length === 1) throw new BadRequest(`'${text.slice(0, 60)}' has no '='`);
   const encodedNames = columns.map((c) => encodeValue(c)).sort((a, b) => b.length - a.length);
   const out: Pair[] = [];
   let name = parts[0]!;
@@ -175,6 +161,17 @@ export function encodeStatic(entries: readonly StaticEntry[]): string {
     out += `category=${encodeValue(e.category)}&cat_metric=${encodeValue(e.cat_metric)}&var_metric=${encodeValue(e.var_metric)}&var_name=${encodeValue(e.var_name)}&var_val=${encodeValue(e.var_val)}\n`;
   }
   return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A request body as text; Asterisk percent-encodes every byte above 0x7E, so raw ones are refused. */
+export function bodyText(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new BadRequest('the body is not UTF-8 text');
+  }
 }
 
 /** Writes answer a decimal count; Asterisk reads anything else as garbage (reference §0.3). */

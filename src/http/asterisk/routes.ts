@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { BadRequest, RealtimeError } from '../../realtime/errors.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import {
-  decodeForm, decodeGlued, encodeCount, encodeRow, encodeRows, encodeStatic,
+  bodyText, decodeForm, decodeGlued, encodeCount, encodeRow, encodeRows, encodeStatic,
   percentDecode, toFields, toFilters, toRequirements,
 } from './codec.js';
 
@@ -34,7 +34,7 @@ export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesO
 
   // Asterisk sends form bodies; anything else is read as the same text, never as JSON.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError | RealtimeError, req, reply) => answerError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
@@ -44,7 +44,7 @@ export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesO
 
   app.post('/*', async (req, reply) => {
     const { family, op } = route(req);
-    const body = typeof req.body === 'string' ? req.body : '';
+    const body = Buffer.isBuffer(req.body) ? bodyText(req.body) : '';
     switch (op) {
       case 'single': {
         const row = await realtime.single(family, toFilters(decodeForm(body)));
@@ -130,9 +130,10 @@ async function columnNames(realtime: Realtime, family: string): Promise<string[]
 
 /**
  * The one place errors become Asterisk answers: the precise reason goes to the log, the wire
- * gets what Asterisk can live with.
+ * gets what Asterisk can live with. Also used for errors Fastify raises before routing (a URL
+ * that does not decode), so they never reach Asterisk as a JSON body it would read as a row.
  */
-function answerError(err: FastifyError | RealtimeError, req: FastifyRequest, reply: FastifyReply) {
+export function answerError(err: FastifyError | RealtimeError, req: FastifyRequest, reply: FastifyReply) {
   const op = req.realtimeOp ?? opFromUrl(req.raw.url ?? '');
   const status = err instanceof RealtimeError ? err.status : (err as FastifyError).statusCode ?? 500;
   const known = err instanceof RealtimeError || status < 500;

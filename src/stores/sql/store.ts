@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { familyDef } from '../../../schemas/index.js';
 import type { Assignment, Condition } from '../../realtime/columns.js';
 import { toAssignments, toConditions } from '../../realtime/columns.js';
-import { StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
+import { BadValue, StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
 import { isTextKind } from '../../realtime/values.js';
 import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
 import { decodeChunks, encodeChunk, isExtendedField } from './chunks.js';
@@ -81,7 +81,7 @@ export class SqlStore implements RealtimeStore {
       sets.forEach((a, i) => (values[a.column.name] = slot(i)));
       return this.where(this.knex(table.table), conds, sets.length).update(values);
     });
-    const { changes } = await this.exec(sql, [...this.bindSets(sets), ...this.bindConds(conds)], 'write');
+    const { changes } = await this.exec(sql, [...this.bindSets(sets, table.table), ...this.bindConds(conds)], 'write');
     return changes;
   }
 
@@ -92,7 +92,7 @@ export class SqlStore implements RealtimeStore {
       sets.forEach((a, i) => (values[a.column.name] = slot(i)));
       return this.knex(table.table).insert(values);
     });
-    const { changes } = await this.exec(sql, this.bindSets(sets), 'write');
+    const { changes } = await this.exec(sql, this.bindSets(sets, table.table), 'write');
     // Asterisk expects the number of rows stored, never an insert id (res_config_mysql's
     // insert id is a quirk sorcery cannot use).
     return changes > 0 ? changes : 1;
@@ -153,8 +153,16 @@ export class SqlStore implements RealtimeStore {
     return conds.map((c) => this.bindValue(c.column, c.value, !c.asText));
   }
 
-  private bindSets(sets: readonly Assignment[]): unknown[] {
-    return sets.map((a) => (a.value === null ? null : this.bindValue(a.column, a.value, true)));
+  private bindSets(sets: readonly Assignment[], table: string): unknown[] {
+    return sets.map((a) => {
+      if (a.value === null) return null;
+      const v = this.bindValue(a.column, a.value, true);
+      // `;` and `^` take three characters once escaped: the stored text must still fit.
+      if (typeof v === 'string' && a.column.length !== undefined && v !== a.value && [...v].length > a.column.length) {
+        throw new BadValue(table, a.column.name, `with ; and ^ escaped as the SQL drivers store them, ${[...v].length} characters exceed the column width ${a.column.length}`);
+      }
+      return v;
+    });
   }
 
   private bindValue(column: LiveColumn, value: string, typed: boolean): unknown {
