@@ -8,8 +8,6 @@ import { checkRequirements } from './realtime/require.js';
 import { openStore, sqlStoreOf } from './stores/index.js';
 import { startServer } from './server.js';
 import { familyDef } from '../schemas/index.js';
-import { parseScopes, TokenStore } from './auth/tokens.js';
-import { driverOf } from './config/settings.js';
 import type { Requirement } from './realtime/types.js';
 
 const program = new Command();
@@ -125,75 +123,6 @@ program
     console.log(problems === 0 ? 'check: everything in order' : `check: ${problems} problem(s)`);
     process.exitCode = problems === 0 ? 0 : 1;
   });
-
-const tokenCmd = program.command('token').description('bearer tokens of the management API (/api/v1)');
-
-tokenCmd
-  .command('create')
-  .description('create a token and print it once (only its hash is kept)')
-  .requiredOption('-s, --scope <scopes>', 'comma-separated scopes: read, write, secrets')
-  .option('-n, --name <name>', 'a name to recognise the token by')
-  .action(async (opts: { scope: string; name?: string }) => {
-    let scopes;
-    try {
-      scopes = parseScopes(opts.scope);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
-    await withTokens(async (tokens) => {
-      const { token, info } = await tokens.create({ scopes, ...(opts.name ? { name: opts.name } : {}) });
-      // The token alone on stdout, so `TOKEN=$(ara token create ...)` works; the rest to stderr.
-      console.error(`token ${info.id} (${info.scopes.join(',')}${info.name ? `, ${info.name}` : ''}) created in database '${tokens.database}'; it is shown only now:`);
-      console.log(token);
-    });
-  });
-
-tokenCmd
-  .command('list')
-  .description('list tokens (never the tokens themselves)')
-  .action(async () => {
-    await withTokens(async (tokens) => {
-      const all = await tokens.list();
-      if (all.length === 0) console.log('no tokens');
-      for (const t of all) {
-        console.log([t.id, (t.scopes.join(',')).padEnd(18), t.revoked_at ? `revoked ${t.revoked_at}` : 'active', `created ${t.created_at}`, `last used ${t.last_used_at ?? 'never'}`, t.name ?? ''].join('  ').trimEnd());
-      }
-    });
-  });
-
-tokenCmd
-  .command('revoke')
-  .description('revoke a token by its id (from `ara token list`)')
-  .argument('<id>', 'token id')
-  .action(async (id: string) => {
-    await withTokens(async (tokens) => {
-      if (!(await tokens.revoke(id))) {
-        console.error(`ara: no active token '${id}'`);
-        process.exitCode = 1;
-        return;
-      }
-      console.log(`token ${id} revoked`);
-    });
-  });
-
-/** Opens the token database (`main`, else the first SQL one), migrating it as `serve` would. */
-async function withTokens(fn: (tokens: TokenStore) => Promise<void>): Promise<void> {
-  const settings = settings_({});
-  const all = Object.entries(settings.databases).filter(([, url]) => driverOf(url) !== 'ldap');
-  const chosen = all.find(([n]) => n === 'main') ?? all[0];
-  if (!chosen) throw new ConfigError(`${settings.source}: no SQL database to keep API tokens in`);
-  const [name, url] = chosen;
-  const store = openStore(name, url);
-  try {
-    if (!(store instanceof SqlStore)) throw new ConfigError(`database '${name}' is not SQL`);
-    if (settings.migrate === 'yes' || (settings.migrate === 'auto' && store.kind === 'sqlite')) await migrateLatest(store.knex);
-    const tokens = new TokenStore(name, store.knex);
-    if (!(await tokens.ready())) throw new ConfigError(`database '${name}' has no token table yet: run 'ara migrate'`);
-    await fn(tokens);
-  } finally {
-    await store.close();
-  }
-}
 
 function settings_(o: { listen?: string }): Settings {
   const config = program.opts<{ config?: string }>().config;

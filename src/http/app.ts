@@ -1,7 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Realtime } from '../realtime/realtime.js';
 import type { AccessCheck } from './access.js';
-import { managementApi, type ManagementApiOptions } from './api/index.js';
 import { answerError, asteriskRoutes } from './asterisk/routes.js';
 
 export interface AppOptions {
@@ -9,8 +8,6 @@ export interface AppOptions {
   access: AccessCheck;
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
-  /** the management API (`/api/v1`, `/openapi.json`, `/docs`); left out, it is not served */
-  api?: Omit<ManagementApiOptions, 'realtime'>;
 }
 
 /** Builds the Fastify app from its plugins; starting to listen is the caller's business. */
@@ -41,8 +38,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/realtime' },
   );
-  // Encapsulated: its auth hook, parsers and error handler never touch /realtime.
-  if (opts.api) await app.register(managementApi, { ...opts.api, realtime: opts.realtime });
   return app;
 }
 
