@@ -96,6 +96,15 @@ export function conformance(storeName: string, open: () => Promise<ConformanceTa
         assert.equal(pub?.['@body'], 'text;plain');
       });
 
+      test('columns named like SQL keywords (time, match, type) work everywhere', async () => {
+        await rt.store('queue_log', fields({ time: '2026-11-23 10:00:00', callid: 'c1', queuename: 'q', agent: 'a', event: 'ENTERQUEUE', data1: 'x' }));
+        assert.equal((await rt.single('queue_log', [f('time', '2026-11-23 10:00:00')]))?.event, 'ENTERQUEUE');
+        await rt.store('ps_endpoint_id_ips', fields({ id: 'trunk', endpoint: 'trunk', match: '192.0.2.0/24' }));
+        assert.equal((await rt.single('ps_endpoint_id_ips', [f('match', '192.0.2.0/24')]))?.id, 'trunk');
+        assert.equal(await rt.update('ps_endpoint_id_ips', [f('id', 'trunk')], fields({ match: '198.51.100.7' })), 1);
+        assert.equal((await rt.multi('ps_endpoint_id_ips', [f('match', '198.%', 'LIKE')]))[0]?.id, 'trunk');
+      });
+
       test('an unknown lookup column is refused, naming it', async () => {
         await assert.rejects(rt.single('sippeers', [f('nmae', '1001')]), (e: unknown) => e instanceof UnknownColumn && /nmae/.test(e.message));
       });

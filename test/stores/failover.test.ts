@@ -97,6 +97,26 @@ describe('failover and recovery with real servers', { skip: skip ?? false }, () 
     assert.equal(after.status, 200);
   });
 
+  test('a stuck query is cut off at query_timeout instead of holding Asterisk', async () => {
+    const locker = openStore('locker', pgDb.url) as SqlStore;
+    const trx = await locker.knex.transaction();
+    try {
+      await trx.raw('lock table ps_contacts in access exclusive mode');
+      const t0 = Date.now();
+      const r = await server.post('/realtime/ps_contacts/multi', 'id%20LIKE=%25');
+      const took = Date.now() - t0;
+      assert.deepEqual(r, { status: 503, body: '' });
+      assert.ok(took >= 900 && took < 2500, `answered after ${took} ms (query_timeout=1000)`);
+      const w = await server.post('/realtime/ps_contacts/store', 'id=stuck&uri=sip%3Ax%40h');
+      assert.deepEqual(w, { status: 503, body: '-1\n' });
+    } finally {
+      await trx.rollback();
+      await locker.close();
+    }
+    const stored = await server.post('/realtime/ps_contacts/single', 'id=stuck');
+    assert.equal(stored.body, '', 'the timed-out write did not land later');
+  });
+
   test('no acknowledged write is lost across a database restart', async () => {
     const acked: string[] = [];
     const refused: string[] = [];
