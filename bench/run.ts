@@ -21,6 +21,13 @@ const CONNECTIONS = Number(process.env.ARA_BENCH_CONNECTIONS ?? 16);
 const USERS = 1000;
 const ASTERISK_BAR = { sqlite: 1500, pg: 550 };
 const REQUESTS_PER_REGISTER = 11;
+const CACHE_TTL = 1000;
+
+/** A REGISTER mix in realtime requests/s, as REGISTERs/s against Asterisk's own driver. */
+function registers(where: string, r: Result, bar: number) {
+  const perS = r.rps / REQUESTS_PER_REGISTER;
+  rows.push([`  = REGISTERs/s on ${where}`, fmt(perS), '', `${(perS / bar).toFixed(2)}x Asterisk's own driver (${bar}/s)`, '']);
+}
 
 interface Result { rps: number; p99: number; errors: number; non2xx: number }
 
@@ -184,9 +191,17 @@ async function main() {
     report('ara multi, SQLite', multi, { name: 'direct better-sqlite3', r: rawMulti });
     const reg = await load(s.url, register);
     report('ara PJSIP REGISTER mix, SQLite', reg, { name: 'bare Fastify', r: bareR });
-    const regPerS = reg.rps / REQUESTS_PER_REGISTER;
-    rows.push(['  = REGISTERs/s on SQLite', fmt(regPerS), '', `${(regPerS / ASTERISK_BAR.sqlite).toFixed(2)}x Asterisk's own SQLite driver (${ASTERISK_BAR.sqlite}/s)`, '']);
+    registers('SQLite', reg, ASTERISK_BAR.sqlite);
     await stop(s.child);
+
+    // The same database with the read cache on (writes through ara invalidate it at once).
+    const sc = await serverOn(`sqlite:${sqliteFile}?cache_ttl=${CACHE_TTL}`, 'sqlite-cache', dir);
+    const singleC = await load(sc.url, (i) => [{ method: 'POST', path: '/realtime/ps_endpoints/single', body: `id=${40000 + i}` }]);
+    report(`ara single, SQLite, cache_ttl=${CACHE_TTL}`, singleC, { name: 'direct better-sqlite3', r: rawSingle });
+    const regC = await load(sc.url, register);
+    report(`ara PJSIP REGISTER mix, SQLite, cache_ttl=${CACHE_TTL}`, regC, { name: 'bare Fastify', r: bareR });
+    registers(`SQLite, cache_ttl=${CACHE_TTL}`, regC, ASTERISK_BAR.sqlite);
+    await stop(sc.child);
 
     const svc = servicesEnv();
     if (svc) {
@@ -208,11 +223,13 @@ async function main() {
         report(`ara single, ${label}`, one, { name: `direct ${kind === 'pg' ? 'pg' : 'mysql2'}`, r: raw });
         const mix = await load(srv.url, register);
         report(`ara PJSIP REGISTER mix, ${label}`, mix, { name: 'bare Fastify', r: bareR });
-        if (kind === 'pg') {
-          const perS = mix.rps / REQUESTS_PER_REGISTER;
-          rows.push(['  = REGISTERs/s on PostgreSQL', fmt(perS), '', `${(perS / ASTERISK_BAR.pg).toFixed(2)}x Asterisk's own PostgreSQL driver (${ASTERISK_BAR.pg}/s)`, '']);
-        }
+        if (kind === 'pg') registers('PostgreSQL', mix, ASTERISK_BAR.pg);
         await stop(srv.child);
+        const cached = await serverOn(`${u.toString()}?cache_ttl=${CACHE_TTL}`, `${kind}-cache`, dir);
+        const mixC = await load(cached.url, register);
+        report(`ara PJSIP REGISTER mix, ${label}, cache_ttl=${CACHE_TTL}`, mixC, { name: 'bare Fastify', r: bareR });
+        if (kind === 'pg') registers(`PostgreSQL, cache_ttl=${CACHE_TTL}`, mixC, ASTERISK_BAR.pg);
+        await stop(cached.child);
         await k.destroy();
         await admin.raw(kind === 'pg' ? `drop database "${name}" with (force)` : `drop database \`${name}\``);
         await admin.destroy();
