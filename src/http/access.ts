@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { ConfigError, RealtimeError } from '../realtime/errors.js';
+import { ConfigError, Forbidden, Unauthorized } from '../realtime/errors.js';
 
 /**
  * Who may ask the Asterisk surface. On loopback nobody else can reach it; anywhere else it needs
@@ -12,16 +12,6 @@ export interface AccessSettings {
   user?: string;
   password?: string;
   permit: readonly string[];
-}
-
-export class Unauthorized extends RealtimeError {
-  readonly code = 'unauthorized';
-  readonly status = 401;
-}
-
-export class Forbidden extends RealtimeError {
-  readonly code = 'forbidden';
-  readonly status = 403;
 }
 
 export type AccessCheck = (req: FastifyRequest) => void;

@@ -79,6 +79,16 @@ export class DriverNotAvailable extends RealtimeError {
   }
 }
 
+export class Unauthorized extends RealtimeError {
+  readonly code = 'unauthorized';
+  readonly status = 401;
+}
+
+export class Forbidden extends RealtimeError {
+  readonly code = 'forbidden';
+  readonly status = 403;
+}
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
