@@ -1,10 +1,11 @@
 import knexFactory from 'knex';
-import { driverOf, redact } from '../config/settings.js';
-import { ConfigError, DriverNotAvailable } from '../realtime/errors.js';
+import { driverOf } from '../config/settings.js';
+import { ConfigError } from '../realtime/errors.js';
 import { CachedStore } from '../realtime/cache.js';
 import type { ChangeStream } from '../realtime/events.js';
 import type { Logger } from '../realtime/realtime.js';
 import type { RealtimeStore } from '../realtime/types.js';
+import { openLdapStore } from './ldap/index.js';
 import type { Dialect } from './sql/dialect.js';
 import { mysql } from './sql/mysql.js';
 import { postgres } from './sql/pg.js';
@@ -21,13 +22,14 @@ import { SqlStore } from './sql/store.js';
  */
 export function openStore(name: string, url: string, log?: Logger, changes?: ChangeStream): RealtimeStore {
   const driver = driverOf(url);
+  // LDAP: ldap[s]://host[:port]/<base DN>?bind_dn=...&password=${ENV}... (src/stores/ldap/options.ts)
+  if (driver === 'ldap') return withCache(openLdapStore(name, url, log), splitParams(url).params, name, changes);
   const { base, params } = splitParams(url);
   const chunks = flag(params.get('chunks'), true, name);
   const order = params.get('static_order');
   if (order !== null && order !== 'asc' && order !== 'desc') {
     throw new ConfigError(`database '${name}': static_order must be asc or desc`);
   }
-  if (driver === 'ldap') throw new DriverNotAvailable(`ldap (database '${name}' at ${redact(base)})`);
   const dialect = SQL_DIALECTS[driver];
   const options = {
     poolMax: int(params.get('pool_max'), 10, name, 'pool_max'),

@@ -47,3 +47,32 @@ export function sqliteTarget(): Promise<ConformanceTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'ara-conf-'));
   return sqlTarget(`sqlite:${join(dir, 'conformance.sqlite')}`, 'sqlite3', () => rmSync(dir, { recursive: true, force: true }));
 }
+
+/**
+ * The LDAP store on the test slapd (schemas/ldap/asterisk.schema loaded), every family mapped
+ * to it with the default mapping, working below a scratch base that is removed at the end.
+ * `options` are added to the database URL.
+ */
+export async function ldapTarget(options: Record<string, string> = {}): Promise<ConformanceTarget> {
+  const { scratchDirectory } = await import('../ldap/directory.js');
+  const dir = await scratchDirectory('ara-conf');
+  const store = openStore('dir', dir.url(options));
+  const logs: ConformanceTarget['logs'] = [];
+  const registry = new Registry(defaultMappings('dir', 'ldap'), new Map([['dir', store]]));
+  const realtime = new Realtime(registry, memoryLogger(logs), new ChangeStream());
+  return {
+    realtime,
+    logs,
+    // The bundled schema compares text byte for byte (octetStringMatch), as PostgreSQL does;
+    // static categories come cat_metric ascending, as res_config_ldap sorts them.
+    capabilities: { likeIgnoresCase: false, equalsIgnoresCase: false, staticOrder: 'asc' },
+    reset: () => dir.wipe(),
+    insertRaw: async (table, row) => {
+      await dir.insertRaw(table, row);
+    },
+    close: async () => {
+      await store.close();
+      await dir.drop();
+    },
+  };
+}
