@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as realtimeTables from './20261123000000_realtime_tables.js';
+import * as apiTokensAudit from './20261124000000_api_tokens_audit.js';
 
 /**
  * The migrations, in order. Listed here rather than found on disk, so the compiled CLI and the
@@ -7,6 +8,7 @@ import * as realtimeTables from './20261123000000_realtime_tables.js';
  */
 const migrations: Record<string, Knex.Migration> = {
   '20261123000000_realtime_tables': realtimeTables,
+  '20261124000000_api_tokens_audit': apiTokensAudit,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

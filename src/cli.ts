@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import pino from 'pino';
-import { loadSettings, redact, type Settings } from './config/settings.js';
+import { driverOf, loadSettings, redact, type Settings } from './config/settings.js';
 import { migrateLatest, migrateRollback, migrateStatus } from './db/migrate.js';
 import { ConfigError, DriverNotAvailable } from './realtime/errors.js';
 import { checkRequirements } from './realtime/require.js';
 import { openStore, sqlStoreOf } from './stores/index.js';
 import { startServer } from './server.js';
 import { familyDef } from '../schemas/index.js';
+import { parseScopes, TokenStore } from './auth/tokens.js';
 import type { Requirement } from './realtime/types.js';
 
 const program = new Command();
@@ -123,6 +124,132 @@ program
     console.log(problems === 0 ? 'check: everything in order' : `check: ${problems} problem(s)`);
     process.exitCode = problems === 0 ? 0 : 1;
   });
+
+const dialplanCmd = program.command('dialplan').description('the realtime switch: dialplan families resolved by ara-server');
+
+dialplanCmd
+  .command('explain')
+  .description('which row the realtime switch runs for a dialled extension, and every candidate in precedence order')
+  .argument('<context>', 'dialplan context')
+  .argument('<exten>', 'dialled extension')
+  .option('-p, --priority <n>', 'priority', '1')
+  .option('-m, --mode <mode>', 'match | canmatch | matchmore', 'match')
+  .option('-f, --family <family>', 'dialplan family (default: the first of [dialplan] families)')
+  .option('--json', 'print the JSON the /switch endpoint answers')
+  .action(async (context: string, exten: string, opts: { priority: string; mode: string; family?: string; json?: boolean }) => {
+    const { MATCH_MODES } = await import('./dialplan/switch.js');
+    if (!/^\d{1,9}$/.test(opts.priority)) throw new ConfigError(`--priority must be a positive integer, not '${opts.priority}'`);
+    const mode = opts.mode as (typeof MATCH_MODES)[number];
+    if (!MATCH_MODES.includes(mode)) throw new ConfigError(`--mode must be one of ${MATCH_MODES.join(', ')}, not '${opts.mode}'`);
+    const settings = settings_({});
+    const { openRuntime } = await import('./runtime.js');
+    const runtime = await openRuntime({ ...settings, migrate: 'no' }, pino({ level: 'silent' }));
+    try {
+      const dialplan = runtime.dialplan;
+      const family = opts.family ?? dialplan.families()[0];
+      if (family === undefined || !dialplan.has(family)) {
+        throw new ConfigError(family === undefined ? `${settings.source}: no family is served as a dialplan ([dialplan] families)` : `'${family}' is not served as a dialplan ([dialplan] families)`);
+      }
+      await dialplan.start({ periodic: false });
+      const e = await dialplan.explain(family, { context, exten, priority: Number(opts.priority), mode });
+      if (opts.json) {
+        console.log(JSON.stringify({ context: e.context, exten: e.exten, priority: e.priority, mode: e.mode, family: e.family, winner: e.winner, candidates: e.candidates }, null, 2));
+        return;
+      }
+      console.log(`${e.family}: context ${e.context}, exten ${e.exten}, priority ${e.priority}, mode ${e.mode}`);
+      if (e.winner) {
+        const row = e.winner.row;
+        const shown = ['app', 'appdata'].filter((k) => row[k] !== undefined).map((k) => `${k}=${String(row[k])}`).join(' ');
+        console.log(`winner: ${e.winner.pattern}${shown ? `  ${shown}` : ''}${row['id'] !== undefined ? `  (id ${String(row['id'])})` : ''}`);
+      } else {
+        console.log('winner: none');
+      }
+      if (e.candidates.length === 0) {
+        console.log('candidates: none');
+        return;
+      }
+      console.log('candidates, in precedence order:');
+      const width = Math.max(...e.candidates.map((c) => c.pattern.length));
+      e.candidates.forEach((c, i) => {
+        const won = e.winner !== null && c.pattern === e.winner.pattern && c.priority === e.priority;
+        const what = c.result === 2 ? 'early match (!)' : 'match';
+        const note = won ? '  <- winner' : c.priority !== e.priority ? `  (priority ${c.priority}, not ${e.priority})` : '';
+        console.log(`  ${String(i + 1).padStart(3)}. ${c.pattern.padEnd(width)}  priority ${String(c.priority).padEnd(4)} ${c.literal ? 'literal' : 'pattern'}  ${what}${note}`);
+      });
+    } finally {
+      await runtime.close();
+    }
+  });
+
+const tokenCmd = program.command('token').description('bearer tokens of the management API (/api/v1)');
+
+tokenCmd
+  .command('create')
+  .description('create a token and print it once (only its hash is kept)')
+  .requiredOption('-s, --scope <scopes>', 'comma-separated scopes: read, write, secrets')
+  .option('-n, --name <name>', 'a name to recognise the token by')
+  .action(async (opts: { scope: string; name?: string }) => {
+    let scopes;
+    try {
+      scopes = parseScopes(opts.scope);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+    await withTokens(async (tokens) => {
+      const { token, info } = await tokens.create({ scopes, ...(opts.name ? { name: opts.name } : {}) });
+      // The token alone on stdout, so `TOKEN=$(ara token create ...)` works; the rest to stderr.
+      console.error(`token ${info.id} (${info.scopes.join(',')}${info.name ? `, ${info.name}` : ''}) created in database '${tokens.database}'; it is shown only now:`);
+      console.log(token);
+    });
+  });
+
+tokenCmd
+  .command('list')
+  .description('list tokens (never the tokens themselves)')
+  .action(async () => {
+    await withTokens(async (tokens) => {
+      const all = await tokens.list();
+      if (all.length === 0) console.log('no tokens');
+      for (const t of all) {
+        console.log([t.id, (t.scopes.join(',')).padEnd(18), t.revoked_at ? `revoked ${t.revoked_at}` : 'active', `created ${t.created_at}`, `last used ${t.last_used_at ?? 'never'}`, t.name ?? ''].join('  ').trimEnd());
+      }
+    });
+  });
+
+tokenCmd
+  .command('revoke')
+  .description('revoke a token by its id (from `ara token list`)')
+  .argument('<id>', 'token id')
+  .action(async (id: string) => {
+    await withTokens(async (tokens) => {
+      if (!(await tokens.revoke(id))) {
+        console.error(`ara: no active token '${id}'`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`token ${id} revoked`);
+    });
+  });
+
+/** Opens the token database (`main`, else the first SQL one), migrating it as `serve` would. */
+async function withTokens(fn: (tokens: TokenStore) => Promise<void>): Promise<void> {
+  const settings = settings_({});
+  const all = Object.entries(settings.databases).filter(([, url]) => driverOf(url) !== 'ldap');
+  const chosen = all.find(([n]) => n === 'main') ?? all[0];
+  if (!chosen) throw new ConfigError(`${settings.source}: no SQL database to keep API tokens in`);
+  const [name, url] = chosen;
+  const opened = openStore(name, url);
+  try {
+    const store = sqlStoreOf(opened);
+    if (!store) throw new ConfigError(`database '${name}' is not SQL`);
+    if (settings.migrate === 'yes' || (settings.migrate === 'auto' && store.kind === 'sqlite')) await migrateLatest(store.knex);
+    const tokens = new TokenStore(name, store.knex);
+    if (!(await tokens.ready())) throw new ConfigError(`database '${name}' has no token table yet: run 'ara migrate'`);
+    await fn(tokens);
+  } finally {
+    await opened.close();
+  }
+}
 
 function settings_(o: { listen?: string }): Settings {
   const config = program.opts<{ config?: string }>().config;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Settings } from './config/settings.js';
 import { redact } from './config/settings.js';
 import { migrateLatest } from './db/migrate.js';
+import { DialplanSwitch } from './dialplan/switch.js';
 import { ChangeStream } from './realtime/events.js';
 import { Realtime, type Logger } from './realtime/realtime.js';
 import { Registry } from './realtime/registry.js';
@@ -13,6 +14,8 @@ export interface Runtime {
   stores: Map<string, RealtimeStore>;
   registry: Registry;
   realtime: Realtime;
+  /** the realtime switch's indexes; built here, loaded and kept fresh once `start()`ed */
+  dialplan: DialplanSwitch;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,17 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
     }
     const registry = new Registry(settings.mappings, stores);
     const realtime = new Realtime(registry, log, changes);
-    return { stores, registry, realtime, close: closeAll };
+    const dialplan = new DialplanSwitch(realtime, settings.dialplan, log);
+    return {
+      stores,
+      registry,
+      realtime,
+      dialplan,
+      close: async () => {
+        dialplan.stop();
+        await closeAll();
+      },
+    };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Settings } from './config/settings.js';
+import { tokenStoreFor } from './auth/tokens.js';
 import { accessCheck } from './http/access.js';
 import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -25,7 +26,10 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const runtime = await openRuntime(settings, logger);
   let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ realtime: runtime.realtime, access, bodyLimit: settings.bodyLimit, logger });
+    // The realtime switch: load the dialplan indexes before answering (a store that is down is
+    // logged; the first dialplan lookup tries the load again).
+    await runtime.dialplan.start();
+    app = await buildApp({ realtime: runtime.realtime, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, logger, api: { tokens: tokenStoreFor(runtime.stores) } });
     await app.listen({ host, port });
   } catch (err) {
     await app?.close();

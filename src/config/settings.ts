@@ -18,6 +18,10 @@ import { mappingsFrom, type Mapping } from './extconfig.js';
  *   user = asterisk          ; HTTP basic auth, as res_curl.conf userpwd sends it
  *   password = secret
  *   permit = 10.0.0.0/8      ; an address allow-list, may repeat
+ *   [dialplan]
+ *   families = extensions    ; families served as dialplans (realtime switch), comma-separated; `none` for none
+ *   plain = extensions_old   ; of those, families Asterisk gets plain rows for (no server-side resolution)
+ *   refresh = 5              ; seconds between full reloads (rows changed behind ara's back); 0 = never
  */
 
 const listenSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'listen must be HOST:PORT');
@@ -37,6 +41,12 @@ export const settingsSchema = z.object({
     password: z.string().optional(),
     permit: z.array(z.string()),
   }),
+  /** the realtime switch (src/dialplan/switch.ts); left out, `extensions` every 5 s */
+  dialplan: z.object({
+    families: z.array(z.string().min(1)),
+    plain: z.array(z.string().min(1)),
+    refreshSeconds: z.number().min(0).max(86400),
+  }).optional(),
   /** where the settings came from, for messages */
   source: z.string(),
 });
@@ -84,6 +94,7 @@ export function embeddedDefault(dataDir: string): Settings {
     databases: { main: `sqlite:${join(dataDir, 'ara.sqlite')}` },
     mappings: defaultMappings('main'),
     asterisk: { permit: [] },
+    dialplan: { families: ['extensions'], plain: [], refreshSeconds: 5 },
     source: 'embedded default',
   };
 }
@@ -145,8 +156,19 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settin
       ...(last(ast, 'password') !== undefined ? { password: expandEnv(last(ast, 'password')!, env) } : {}),
       permit: values(ast, 'permit').flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
     },
+    dialplan: dialplanSection(category(conf, 'dialplan'), file),
     source: file,
   };
+}
+
+/** `[dialplan]`: which families are dialplans, which of them stay plain, the refresh interval. */
+function dialplanSection(cat: ConfCategory | undefined, file: string): NonNullable<Settings['dialplan']> {
+  const list = (name: string) => values(cat, name).flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter((v) => v !== '' && v !== 'none');
+  const familiesSet = values(cat, 'families').length > 0;
+  const refresh = last(cat, 'refresh');
+  const refreshSeconds = refresh === undefined ? 5 : Number(refresh);
+  if (!Number.isFinite(refreshSeconds) || refreshSeconds < 0) throw new ConfigError(`${file}: [dialplan] refresh must be a number of seconds (0 = never), not '${refresh}'`);
+  return { families: familiesSet ? list('families') : ['extensions'], plain: list('plain'), refreshSeconds };
 }
 
 function last(cat: ConfCategory | undefined, name: string): string | undefined {
@@ -177,8 +199,11 @@ export function driverOf(url: string): Mapping['driver'] {
   throw new ConfigError(`cannot tell the driver of database URL '${redact(url)}'`);
 }
 
+/** A database URL fit for a log line: no password, in the authority or in the options. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+  return url
+    .replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@')
+    .replace(/([?&](?:password|pass|secret)=)[^&]*/gi, '$1***');
 }
 
 export { familyDef };

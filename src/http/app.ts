@@ -1,13 +1,20 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import type { DialplanSwitch } from '../dialplan/switch.js';
 import type { Realtime } from '../realtime/realtime.js';
 import type { AccessCheck } from './access.js';
+import { managementApi, type ManagementApiOptions } from './api/index.js';
 import { answerError, asteriskRoutes } from './asterisk/routes.js';
+import { switchRoutes } from './switch/index.js';
 
 export interface AppOptions {
   realtime: Realtime;
+  /** the realtime switch: resolves pbx_realtime's lookups and serves `/switch`; left out, neither */
+  dialplan?: DialplanSwitch;
   access: AccessCheck;
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  /** the management API (`/api/v1`, `/openapi.json`, `/docs`); left out, it is not served */
+  api?: Omit<ManagementApiOptions, 'realtime'>;
 }
 
 /** Builds the Fastify app from its plugins; starting to listen is the caller's business. */
@@ -34,10 +41,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', async (req) => opts.access(req));
-      await asteriskRoutes(scope, { realtime: opts.realtime, prefix: '/realtime' });
+      await asteriskRoutes(scope, { realtime: opts.realtime, prefix: '/realtime', ...(opts.dialplan ? { dialplan: opts.dialplan } : {}) });
     },
     { prefix: '/realtime' },
   );
+  // The switch endpoint, behind the same access check as the Asterisk surface.
+  if (opts.dialplan) {
+    const dialplan = opts.dialplan;
+    await app.register(
+      async (scope) => {
+        scope.addHook('onRequest', async (req) => opts.access(req));
+        await switchRoutes(scope, { dialplan });
+      },
+      { prefix: '/switch' },
+    );
+  }
+  // Encapsulated: its auth hook, parsers and error handler never touch /realtime.
+  if (opts.api) await app.register(managementApi, { ...opts.api, realtime: opts.realtime });
   return app;
 }
 

@@ -46,14 +46,17 @@ function suite(label: string, open: () => Promise<{ store: SqlStore; done: () =>
     test('migrated tables match schemas/, and the migration rolls back and forward', async () => {
       const { store, done } = await open();
       try {
-        assert.deepEqual(await migrateLatest(store.knex), ['20261123000000_realtime_tables']);
+        assert.deepEqual(await migrateLatest(store.knex), ['20261123000000_realtime_tables', '20261124000000_api_tokens_audit']);
         assert.deepEqual(await migrateLatest(store.knex), [], 'idempotent');
         store.forgetTables();
         for (const def of [...families, astConfig]) await assertMatches(store, def);
         assert.deepEqual((await migrateStatus(store.knex)).pending, []);
 
+        // Both migrations form one batch, so one rollback undoes both.
         await migrateRollback(store.knex);
         store.forgetTables();
+        assert.equal(await store.describe('ara_api_tokens', true), null);
+        assert.equal(await store.describe('ara_audit', true), null);
         for (const def of [...families, astConfig]) assert.equal(await store.describe(def.name, true), null, `${def.name} dropped`);
         await migrateLatest(store.knex);
         store.forgetTables();

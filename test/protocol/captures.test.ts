@@ -182,7 +182,9 @@ before(async () => {
     ...families.map((f) => ({ name: f, driver: 'sqlite3' as const, database: 'main', table: tableOf(f), priority: 1, line: 0 })),
     { name: 'global', driver: 'sqlite3', database: 'main', table: 'ast_config', priority: 1, line: 0 },
   ];
-  server = await startTestServer({ mappings, logLevel: 'info' });
+  // The captures come from a plain server: replay `extensions` without the realtime switch's
+  // server-side pattern resolution (test/switch covers that), so the answers are comparable.
+  server = await startTestServer({ mappings, logLevel: 'info', dialplan: { families: ['extensions'], plain: ['extensions'], refreshSeconds: 5 } });
   const store = server.runtime.stores.get('main') as SqlStore;
   knex = store.knex;
   for (const [f, cols] of columns) {

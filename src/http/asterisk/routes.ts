@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest, RealtimeError } from '../../realtime/errors.js';
+import type { DialplanSwitch } from '../../dialplan/switch.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import {
   bodyText, decodeForm, decodeGlued, encodeCount, encodeRow, encodeRows, encodeStatic,
@@ -27,10 +28,12 @@ declare module 'fastify' {
 export interface AsteriskRoutesOptions {
   realtime: Realtime;
   prefix: string;
+  /** the realtime switch (issue 5): resolves pbx_realtime's lookups on dialplan families */
+  dialplan?: DialplanSwitch;
 }
 
 export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesOptions): Promise<void> {
-  const { realtime } = opts;
+  const { realtime, dialplan } = opts;
 
   // Asterisk sends form bodies; anything else is read as the same text, never as JSON.
   app.removeAllContentTypeParsers();
@@ -47,11 +50,27 @@ export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesO
     const body = Buffer.isBuffer(req.body) ? bodyText(req.body) : '';
     switch (op) {
       case 'single': {
-        const row = await realtime.single(family, toFilters(decodeForm(body)));
+        const filters = toFilters(decodeForm(body));
+        // --- realtime switch hook (issue 5): pbx_realtime's lookups on a dialplan family are
+        // resolved with the static dialplan's rules; anything else falls through unchanged.
+        if (dialplan !== undefined && dialplan.resolves(family)) {
+          const resolved = await dialplan.single(family, filters);
+          if (resolved !== undefined) return reply.type(TEXT).send(resolved ? `${encodeRow(resolved)}\n` : '');
+        }
+        // --- end of hook
+        const row = await realtime.single(family, filters);
         return reply.type(TEXT).send(row ? `${encodeRow(row)}\n` : '');
       }
-      case 'multi':
-        return reply.type(TEXT).send(encodeRows(await realtime.multi(family, toFilters(decodeForm(body)))));
+      case 'multi': {
+        const filters = toFilters(decodeForm(body));
+        // --- realtime switch hook (issue 5): pbx_realtime's pattern download, in precedence order.
+        if (dialplan !== undefined && dialplan.resolves(family)) {
+          const rows = await dialplan.multi(family, filters);
+          if (rows !== undefined) return reply.type(TEXT).send(encodeRows(rows));
+        }
+        // --- end of hook
+        return reply.type(TEXT).send(encodeRows(await realtime.multi(family, filters)));
+      }
       case 'update': {
         const query = rawQuery(req);
         let lookup;

@@ -29,9 +29,9 @@ export class SqlStore implements RealtimeStore {
 
   constructor(
     readonly name: string,
-    private readonly dialect: Dialect,
+    readonly dialect: Dialect,
     readonly knex: Knex,
-    private readonly options: SqlStoreOptions,
+    readonly options: SqlStoreOptions,
   ) {
     this.kind = dialect.kind;
   }

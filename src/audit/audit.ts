@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+import { MissingTable } from '../realtime/errors.js';
+import type { RealtimeStore } from '../realtime/types.js';
+
+/**
+ * The audit log: one row per changed row (or per whole resource for dialplan extensions and
+ * config files), written in the transaction of the change itself, so a change without its
+ * audit row cannot exist. It lives beside the rows it describes: every SQL database migrated
+ * by ara-server has the table.
+ */
+
+export const AUDIT_TABLE = 'ara_audit';
+
+export type AuditOperation = 'create' | 'replace' | 'update' | 'delete';
+
+export interface AuditEntry {
+  /** the API token that made the change */
+  tokenId: string | null;
+  family: string;
+  key: string;
+  operation: AuditOperation;
+  /** the API path the change was made through */
+  resource: string;
+  requestId: string;
+  /** the row before and after, secrets masked; null when it did not exist */
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditRecord {
+  id: number;
+  /** ISO 8601, UTC, milliseconds: sortable as text on every database */
+  at: string;
+  token_id: string | null;
+  family: string;
+  key: string;
+  operation: AuditOperation;
+  resource: string;
+  request_id: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export const MASK = '********';
+
+/** The row with every secret column that holds a value replaced by the mask. */
+export function maskSecrets<T extends Record<string, unknown>>(row: T | null, secrets: readonly string[]): T | null {
+  if (!row || secrets.length === 0) return row;
+  const out: Record<string, unknown> = { ...row };
+  for (const s of secrets) if (out[s] !== undefined) out[s] = MASK;
+  return out as T;
+}
+
+export async function requireAuditTable(store: RealtimeStore): Promise<void> {
+  if (!(await store.describe(AUDIT_TABLE))) throw new MissingTable(store.name, AUDIT_TABLE);
+}
+
+export async function recordAudit(trx: Knex | Knex.Transaction, entries: readonly AuditEntry[]): Promise<void> {
+  const at = new Date().toISOString();
+  // A few hundred rows per statement stays under every database's bound-parameter limit.
+  for (let i = 0; i < entries.length; i += 100) {
+    await trx(AUDIT_TABLE).insert(entries.slice(i, i + 100).map((e) => ({
+      at,
+      token_id: e.tokenId,
+      family: e.family,
+      row_key: e.key,
+      operation: e.operation,
+      resource: e.resource.slice(0, 512),
+      request_id: e.requestId.slice(0, 64),
+      before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
+      after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
+    })));
+  }
+}
+
+export interface AuditQuery {
+  family?: string;
+  key?: string;
+  tokenId?: string;
+  /** ISO 8601: entries at or after */
+  since?: string;
+  /** ISO 8601: entries before */
+  until?: string;
+}
+
+/** A position in the newest-first order: entries strictly older than (at, id). */
+export interface AuditAfter {
+  at: string;
+  id: number;
+}
+
+/** Newest first. */
+export async function readAudit(knex: Knex, q: AuditQuery, limit: number, after?: AuditAfter): Promise<AuditRecord[]> {
+  const b = knex(AUDIT_TABLE).select('*');
+  if (q.family !== undefined) b.where('family', q.family);
+  if (q.key !== undefined) b.where('row_key', q.key);
+  if (q.tokenId !== undefined) b.where('token_id', q.tokenId);
+  if (q.since !== undefined) b.where('at', '>=', q.since);
+  if (q.until !== undefined) b.where('at', '<', q.until);
+  if (after) b.where((w) => w.where('at', '<', after.at).orWhere((x) => x.where('at', after.at).andWhere('id', '<', after.id)));
+  b.orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  const rows = (await b) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: String(r.at),
+    token_id: r.token_id === null || r.token_id === undefined ? null : String(r.token_id),
+    family: String(r.family),
+    key: String(r.row_key),
+    operation: String(r.operation) as AuditOperation,
+    resource: String(r.resource),
+    request_id: r.request_id === null || r.request_id === undefined ? null : String(r.request_id),
+    before: parse(r.before),
+    after: parse(r.after),
+  }));
+}
+
+function parse(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  try {
+    return JSON.parse(String(v));
+  } catch {
+    return String(v);
+  }
+}

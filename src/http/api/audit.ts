@@ -1,0 +1,128 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AUDIT_TABLE, readAudit, type AuditQuery, type AuditRecord } from '../../audit/audit.js';
+import { sqlStoreOf } from '../../stores/index.js';
+import type { SqlStore } from '../../stores/sql/store.js';
+import { sendTagged } from './etag.js';
+import { BadParameter, type FieldError } from './problem.js';
+import { queryString, route, type ApiContext } from './route.js';
+
+/**
+ * `GET /audit`: the change history, newest first, from every database the API writes to
+ * (each keeps the audit rows of its own changes). Pages are keyset pages over
+ * (at desc, database, id desc).
+ */
+
+const entry = z.object({
+  id: z.int(),
+  database: z.string(),
+  at: z.string().describe('ISO 8601, UTC'),
+  token_id: z.string().nullable().describe('the API token that made the change'),
+  family: z.string(),
+  key: z.string(),
+  operation: z.enum(['create', 'replace', 'update', 'delete']),
+  resource: z.string().describe('the API path the change was made through'),
+  request_id: z.string().nullable(),
+  before: z.unknown().describe('the row (or resource) before, secrets masked; null when created'),
+  after: z.unknown().describe('after, secrets masked; null when deleted'),
+});
+
+interface Cursor {
+  at: string;
+  db: string;
+  id: number;
+}
+
+export async function auditRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const api = ctx.openapi;
+  api.tag('audit', 'Who changed what, when: every change made through the API, written in the same transaction as the change');
+  api.component('AuditEntry', entry);
+  const page = api.component('AuditPage', z.object({ items: z.array(entry), next_cursor: z.string().nullable() }));
+
+  route(app, ctx, {
+    method: 'GET', url: '/audit', operationId: 'listAudit', tag: 'audit',
+    summary: 'The audit log, newest first',
+    query: {
+      family: { schema: z.string(), description: 'only this family (ast_config for config files)' },
+      key: { schema: z.string(), description: 'only this row key (context/exten for dialplan extensions, the file name for config files)' },
+      token: { schema: z.string(), description: 'only changes made with this token id' },
+      since: { schema: z.string(), description: 'ISO 8601: entries at or after' },
+      until: { schema: z.string(), description: 'ISO 8601: entries before' },
+      limit: { schema: z.int().min(1).max(1000).default(100), description: 'entries per page' },
+      cursor: { schema: z.string(), description: 'next_cursor of the previous page' },
+    },
+    responses: { 200: { description: 'one page', schema: page } },
+    handler: async (req, reply) => {
+      const errors: FieldError[] = [];
+      const q: AuditQuery = {};
+      const family = queryString(req, 'family');
+      const key = queryString(req, 'key');
+      const token = queryString(req, 'token');
+      if (family !== undefined) q.family = family;
+      if (key !== undefined) q.key = key;
+      if (token !== undefined) q.tokenId = token;
+      for (const name of ['since', 'until'] as const) {
+        const v = queryString(req, name);
+        if (v === undefined) continue;
+        const d = new Date(v);
+        if (Number.isNaN(d.getTime())) errors.push({ field: `query.${name}`, rule: 'format', message: 'an ISO 8601 date or date and time' });
+        else q[name] = d.toISOString();
+      }
+      let limit = 100;
+      const l = queryString(req, 'limit');
+      if (l !== undefined) {
+        limit = Number(l);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) errors.push({ field: 'query.limit', rule: 'range', message: 'an integer from 1 to 1000' });
+      }
+      let cursor: Cursor | undefined;
+      const c = queryString(req, 'cursor');
+      if (c !== undefined) {
+        cursor = decode(c);
+        if (!cursor) errors.push({ field: 'query.cursor', rule: 'cursor', message: 'not a cursor of the audit log' });
+      }
+      for (const name of Object.keys(req.query as object)) {
+        if (!['family', 'key', 'token', 'since', 'until', 'limit', 'cursor'].includes(name)) errors.push({ field: `query.${name}`, rule: 'unknown_field', message: 'not a filter of the audit log' });
+      }
+      if (errors.length > 0) throw new BadParameter(errors);
+
+      const found: (AuditRecord & { database: string })[] = [];
+      for (const store of await auditStores(ctx)) {
+        const after = !cursor ? undefined
+          : store.name === cursor.db ? { at: cursor.at, id: cursor.id }
+          : store.name > cursor.db ? { at: cursor.at, id: Number.MAX_SAFE_INTEGER }
+          : { at: cursor.at, id: -1 };
+        for (const r of await readAudit(store.knex, q, limit + 1, after)) found.push({ ...r, database: store.name });
+      }
+      found.sort((a, b) => (a.at !== b.at ? (a.at < b.at ? 1 : -1) : a.database !== b.database ? (a.database < b.database ? -1 : 1) : b.id - a.id));
+      const items = found.slice(0, limit);
+      const last = items[items.length - 1];
+      const next = found.length > limit && last ? Buffer.from(JSON.stringify({ at: last.at, db: last.database, id: last.id })).toString('base64url') : null;
+      return sendTagged(req, reply, 200, {
+        items: items.map((r) => ({ id: r.id, database: r.database, at: r.at, token_id: r.token_id, family: r.family, key: r.key, operation: r.operation, resource: r.resource, request_id: r.request_id, before: r.before, after: r.after })),
+        next_cursor: next,
+      });
+    },
+  });
+}
+
+/** The SQL databases the API writes to and that have the audit table. */
+async function auditStores(ctx: ApiContext): Promise<SqlStore[]> {
+  const seen = new Set<SqlStore>();
+  for (const { target } of ctx.realtime.registry.allTargets()) {
+    const sql = sqlStoreOf(target.store);
+    if (sql) seen.add(sql);
+  }
+  const out: SqlStore[] = [];
+  for (const s of seen) if (await s.describe(AUDIT_TABLE)) out.push(s);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function decode(c: string): Cursor | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as Partial<Cursor>;
+    if (typeof v.at === 'string' && typeof v.db === 'string' && typeof v.id === 'number') return v as Cursor;
+  } catch {
+    // not ours
+  }
+  return undefined;
+}

@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { FamilyDef } from '../../../schemas/define.js';
+import { families } from '../../../schemas/index.js';
+import type { Row } from '../../realtime/types.js';
+import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { BadParameter, NotFound, parseBody } from './problem.js';
+import { encodeCursor, listQueryDocs, parseListQuery, tiebreakOf } from './query.js';
+import { actorOf, route, secretsVisible, type ApiContext } from './route.js';
+import { createRow, deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
+import { familySchemas, keySchema, toJson, withoutSecrets, type JsonRow } from './schemas.js';
+import { familyPlace, inTransaction, reader, type Place } from './tx.js';
+
+/**
+ * `/families/<family>` and `/families/<family>/<key>` for every family of schemas/ that
+ * extconfig.conf maps: list (filters, sort, keyset pages), create, read, replace, patch, delete.
+ */
+
+/** The name a family is mapped under: its own, or the first alias extconfig.conf uses. */
+export function mappedName(ctx: ApiContext, def: FamilyDef): string | undefined {
+  return [def.name, ...def.aliases].find((n) => ctx.realtime.registry.has(n));
+}
+
+export function mappedFamilies(ctx: ApiContext): { def: FamilyDef; mapped: string }[] {
+  const out: { def: FamilyDef; mapped: string }[] = [];
+  for (const def of families) {
+    const mapped = mappedName(ctx, def);
+    if (mapped) out.push({ def, mapped });
+  }
+  return out;
+}
+
+/** `ps_endpoints` -> `PsEndpoints`: operation ids without `_`, which Swagger UI's deep links read as spaces. */
+const pascal = (name: string) => name.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+
+export function representation(p: Place, row: Row, show: boolean): JsonRow {
+  return p.def ? withoutSecrets(p.def, toJson(p.def, row, p.table), show) : toJson(undefined, row, p.table);
+}
+
+export async function familyRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const api = ctx.openapi;
+  api.tag('families', 'Every realtime family of schemas/ as rows: generic, validated against the family definition and the live table');
+
+  const index = z.object({
+    families: z.array(z.object({
+      family: z.string(),
+      mapped_as: z.string(),
+      key: z.string().nullable(),
+      secrets: z.array(z.string()),
+      columns: z.array(z.object({ name: z.string(), kind: z.string(), length: z.int().optional(), enum: z.array(z.string()).optional(), required: z.boolean(), default: z.union([z.string(), z.number()]).optional() })),
+    })),
+  });
+  route(app, ctx, {
+    method: 'GET', url: '/families', operationId: 'listFamilies', tag: 'families',
+    summary: 'The families this server maps, with their columns',
+    responses: { 200: { description: 'families', schema: api.component('FamilyIndex', index) } },
+    handler: async (req, reply) => sendTagged(req, reply, 200, {
+      families: mappedFamilies(ctx).map(({ def, mapped }) => ({
+        family: def.name,
+        mapped_as: mapped,
+        key: def.key ?? null,
+        secrets: [...def.secrets],
+        columns: Object.entries(def.columns).map(([name, c]) => ({
+          name, kind: c.kind,
+          ...(c.length !== undefined ? { length: c.length } : {}),
+          ...(c.enumValues ? { enum: [...c.enumValues] } : {}),
+          required: c.notNull && c.default === undefined && !c.autoIncrement,
+          ...(c.default !== undefined ? { default: c.default } : {}),
+        })),
+      })),
+    }),
+  });
+
+  for (const { def, mapped } of mappedFamilies(ctx)) familyResource(app, ctx, def, mapped);
+}
+
+function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, mapped: string): void {
+  const api = ctx.openapi;
+  const s = familySchemas(def);
+  const rowRef = api.component(def.name, s.row);
+  const pageRef = api.component(`${def.name}.page`, z.object({ items: z.array(s.row), next_cursor: z.string().nullable() }));
+  const base = `/families/${def.name}`;
+  const tag = def.name;
+  api.tag(tag, `${def.name} rows${def.key ? `, by ${def.key}` : ' (no key column: list, create and bulk only)'}${def.secrets.length ? `; secret columns: ${def.secrets.join(', ')}` : ''}`);
+  const place = () => familyPlace(ctx.realtime, mapped);
+
+  route(app, ctx, {
+    method: 'GET', url: base, operationId: `list${pascal(def.name)}`, tag,
+    summary: `List ${def.name} rows`,
+    query: listQueryDocs,
+    responses: { 200: { description: 'one page; next_cursor is null on the last', schema: pageRef } },
+    handler: async (req, reply) => {
+      const p = await place();
+      const show = secretsVisible(req);
+      const q = parseListQuery(p, req.query as Record<string, unknown>, show, tiebreakOf(p));
+      const rows = await reader(p.store).select(p, q.filters, { order: q.order, limit: q.limit + 1, ...(q.after ? { after: q.after } : {}) });
+      const page = rows.slice(0, q.limit);
+      const r = reader(p.store);
+      const next = rows.length > q.limit ? encodeCursor(q.spec, page[page.length - 1]!, q.order) : null;
+      return sendTagged(req, reply, 200, { items: page.map((raw) => representation(p, r.row(p, raw), show)), next_cursor: next });
+    },
+  });
+
+  route(app, ctx, {
+    method: 'POST', url: base, operationId: `create${pascal(def.name)}`, tag,
+    summary: `Create a ${def.name} row`,
+    body: { schema: api.component(`${def.name}.create`, s.create) },
+    responses: { 201: { description: 'created; Location names it', schema: rowRef } },
+    handler: async (req, reply) => {
+      const body = parseBody(s.create, req.body);
+      const p = await place();
+      const show = secretsVisible(req);
+      const w = await inTransaction(p.store, ctx.realtime.changes, (tx) => createRow(tx, p, body, actorOf(req)));
+      if (def.key) reply.header('location', `${ctx.prefix}${base}/${encodeURIComponent(w.key)}`);
+      return sendTagged(req, reply, 201, w.after ? representation(p, w.after, show) : {});
+    },
+  });
+
+  if (!def.key) return;
+  const keyParam = keySchema(def);
+  const itemUrl = `${base}/:key`;
+  const key = (req: FastifyRequest) => {
+    const raw = (req.params as { key: string }).key;
+    const r = keyParam.safeParse(raw);
+    if (!r.success) throw new BadParameter([{ field: 'path.key', rule: 'key', message: r.error.issues[0]!.message }]);
+    return r.data;
+  };
+  const params = { key: `the ${def.key} of the row` };
+
+  /** Answers a write with the row as stored, tagged. */
+  const answer = (req: FastifyRequest, reply: FastifyReply, p: Place, row: Row | null, status: number, show: boolean) =>
+    row ? sendTagged(req, reply, status, representation(p, row, show)) : reply.code(204).send();
+
+  route(app, ctx, {
+    method: 'GET', url: itemUrl, operationId: `get${pascal(def.name)}`, tag, params, conditional: true,
+    summary: `Read one ${def.name} row`,
+    query: { secrets: listQueryDocs.secrets },
+    responses: { 200: { description: 'the row; ETag tags it', schema: rowRef } },
+    handler: async (req, reply) => {
+      const k = key(req);
+      const p = await place();
+      const show = secretsVisible(req);
+      const row = await readRow(reader(p.store), p, keyFilter(def, k));
+      if (!row) throw new NotFound(`no ${def.name} '${k}'`);
+      return sendTagged(req, reply, 200, representation(p, row, show));
+    },
+  });
+
+  const precondition = (req: FastifyRequest, p: Place, show: boolean) => (current: Row | null) =>
+    checkPreconditions(req, current ? etagOf(representation(p, current, show)) : null);
+
+  route(app, ctx, {
+    method: 'PUT', url: itemUrl, operationId: `replace${pascal(def.name)}`, tag, params, conditional: true,
+    summary: `Create or replace one ${def.name} row`,
+    description: 'Columns left out are cleared (or get their default), except secret columns, which keep their value unless given (null clears them). `If-None-Match: *` creates only.',
+    body: { schema: api.component(`${def.name}.replace`, s.replace) },
+    responses: { 200: { description: 'replaced', schema: rowRef }, 201: { description: 'created', schema: rowRef } },
+    handler: async (req, reply) => {
+      const k = key(req);
+      const body = parseBody(s.replace, req.body);
+      const p = await place();
+      const show = secretsVisible(req);
+      const w = await inTransaction(p.store, ctx.realtime.changes, (tx) => replaceRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
+      if (w.created) reply.header('location', `${ctx.prefix}${base}/${encodeURIComponent(k)}`);
+      return answer(req, reply, p, w.after, w.created ? 201 : 200, show);
+    },
+  });
+
+  route(app, ctx, {
+    method: 'PATCH', url: itemUrl, operationId: `patch${pascal(def.name)}`, tag, params, conditional: true,
+    summary: `Change some columns of one ${def.name} row`,
+    description: 'Only the columns given change; null clears one.',
+    body: { schema: api.component(`${def.name}.patch`, s.patch), contentTypes: ['application/json', 'application/merge-patch+json'] },
+    responses: { 200: { description: 'changed', schema: rowRef } },
+    handler: async (req, reply) => {
+      const k = key(req);
+      const body = parseBody(s.patch, req.body);
+      const p = await place();
+      const show = secretsVisible(req);
+      const w = await inTransaction(p.store, ctx.realtime.changes, (tx) => patchRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
+      return answer(req, reply, p, w.after, 200, show);
+    },
+  });
+
+  route(app, ctx, {
+    method: 'DELETE', url: itemUrl, operationId: `delete${pascal(def.name)}`, tag, params, conditional: true,
+    summary: `Delete one ${def.name} row`,
+    responses: { 204: { description: 'deleted' } },
+    handler: async (req, reply) => {
+      const k = key(req);
+      const p = await place();
+      const show = secretsVisible(req);
+      await inTransaction(p.store, ctx.realtime.changes, (tx) => deleteRow(tx, p, k, actorOf(req), precondition(req, p, show)));
+      return reply.code(204).send();
+    },
+  });
+}

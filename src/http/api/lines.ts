@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { familyDef } from '../../../schemas/index.js';
+import type { Row } from '../../realtime/types.js';
+import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { mappedName, representation } from './families.js';
+import { BadParameter, Conflict, NotFound, parseBody, ValidationFailed, type FieldError } from './problem.js';
+import { encodeCursor, listQueryDocs, parseListQuery } from './query.js';
+import { actorOf, route, secretsVisible, type Actor, type ApiContext } from './route.js';
+import { deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
+import { familySchemas, keySchema } from './schemas.js';
+import { familyPlace, inTransaction, reader, sameStore, type Place, type Tx } from './tx.js';
+
+/**
+ * A PJSIP line: the endpoint, its AOR and its inbound auth (and optionally an identify), all
+ * named by the line's id, changed together in one transaction. The endpoint's `aors` and
+ * `auth` are filled in; `compute_md5_cred` stores md5(username:realm:password) as `md5_cred`
+ * with auth_type md5 instead of the password itself.
+ */
+
+interface LineParts {
+  endpoint: Place;
+  aor: Place;
+  auth: Place;
+  identify: Place | undefined;
+}
+
+export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const defs = {
+    endpoint: familyDef('ps_endpoints')!,
+    aor: familyDef('ps_aors')!,
+    auth: familyDef('ps_auths')!,
+    identify: familyDef('ps_endpoint_id_ips')!,
+  };
+  const mapped = {
+    endpoint: mappedName(ctx, defs.endpoint),
+    aor: mappedName(ctx, defs.aor),
+    auth: mappedName(ctx, defs.auth),
+    identify: mappedName(ctx, defs.identify),
+  };
+  if (!mapped.endpoint || !mapped.aor || !mapped.auth) return;
+  const api = ctx.openapi;
+  api.tag('pjsip', 'PJSIP lines: endpoint + AOR + auth (+ identify), one transaction');
+
+  const s = {
+    endpoint: familySchemas(defs.endpoint, ['id']),
+    aor: familySchemas(defs.aor, ['id']),
+    auth: familySchemas(defs.auth, ['id']),
+    identify: familySchemas(defs.identify, ['id', 'endpoint']),
+  };
+  const md5 = { compute_md5_cred: z.boolean().optional().describe('store md5(username:realm:password) as md5_cred with auth_type md5, instead of the password') };
+  const lineOut = z.object({
+    id: z.string(),
+    endpoint: s.endpoint.row,
+    aor: s.aor.row.nullable(),
+    auth: s.auth.row.nullable(),
+    identify: s.identify.row.optional(),
+  });
+  const example = {
+    endpoint: { transport: 'transport-udp', context: 'from-internal', disallow: 'all', allow: 'ulaw,alaw', callerid: '"Alice" <1001>' },
+    aor: { max_contacts: 1, remove_existing: 'yes' },
+    auth: { password: 'wonderland', realm: 'asterisk', compute_md5_cred: true },
+    identify: { match: '192.0.2.10' },
+  };
+  const lineIn = z.strictObject({
+    endpoint: s.endpoint.replace.optional().default({}).describe('ps_endpoints columns; aors and auth are filled in'),
+    aor: s.aor.replace.optional().default({}).describe('ps_aors columns'),
+    auth: s.auth.replace.extend(md5).optional().default({}).describe('ps_auths columns; username defaults to the line id'),
+    identify: s.identify.replace.nullable().optional().describe('ps_endpoint_id_ips columns; left out, the identify is removed'),
+  }).meta({ examples: [example] });
+  const lineCreate = lineIn.extend({ id: keySchema(defs.endpoint) }).meta({ examples: [{ id: '1001', ...example }] });
+  const linePatch = z.strictObject({
+    endpoint: s.endpoint.patch.optional(),
+    aor: s.aor.patch.optional(),
+    auth: s.auth.patch.extend(md5).optional(),
+    identify: s.identify.patch.nullable().optional(),
+  });
+  const lineRef = api.component('PjsipLine', lineOut);
+  const idParam = keySchema(defs.endpoint);
+
+  const places = async (): Promise<LineParts> => {
+    const p: LineParts = {
+      endpoint: await familyPlace(ctx.realtime, mapped.endpoint!),
+      aor: await familyPlace(ctx.realtime, mapped.aor!),
+      auth: await familyPlace(ctx.realtime, mapped.auth!),
+      identify: mapped.identify ? await familyPlace(ctx.realtime, mapped.identify) : undefined,
+    };
+    sameStore([p.endpoint, p.aor, p.auth, ...(p.identify ? [p.identify] : [])], 'a PJSIP line');
+    return p;
+  };
+  const lineId = (req: FastifyRequest) => {
+    const r = idParam.safeParse((req.params as { id: string }).id);
+    if (!r.success) throw new BadParameter([{ field: 'path.id', rule: 'key', message: r.error.issues[0]!.message }]);
+    return r.data;
+  };
+  const params = { id: 'the line id: the id of its endpoint, AOR, auth and identify' };
+
+  /** The line as stored, or null when its endpoint does not exist. */
+  const readLine = async (tx: Tx, p: LineParts, id: string, lock: boolean) => {
+    const endpoint = await readRow(tx, p.endpoint, keyFilter(defs.endpoint, id), lock);
+    if (!endpoint) return null;
+    return {
+      endpoint,
+      aor: await readRow(tx, p.aor, keyFilter(defs.aor, id), lock),
+      auth: await readRow(tx, p.auth, keyFilter(defs.auth, id), lock),
+      identify: p.identify ? await readRow(tx, p.identify, keyFilter(defs.identify, id), lock) : null,
+    };
+  };
+  type Stored = NonNullable<Awaited<ReturnType<typeof readLine>>>;
+  const show = (p: LineParts, id: string, line: Stored, secrets: boolean) => {
+    const part = (pl: Place, row: Row | null, drop: string[]) => {
+      if (!row) return null;
+      const j = representation(pl, row, secrets);
+      for (const d of drop) delete j[d];
+      return j;
+    };
+    return {
+      id,
+      endpoint: part(p.endpoint, line.endpoint, ['id'])!,
+      aor: part(p.aor, line.aor, ['id']),
+      auth: part(p.auth, line.auth, ['id']),
+      ...(line.identify && p.identify ? { identify: part(p.identify, line.identify, ['id', 'endpoint'])! } : {}),
+    };
+  };
+
+  /** Writes the parts of a line (PUT or POST); missing rows are created. */
+  const writeLine = async (tx: Tx, p: LineParts, id: string, body: z.infer<typeof lineIn>, actor: Actor) => {
+    const errors: FieldError[] = [];
+    crossRef(errors, body.endpoint, 'aors', id);
+    crossRef(errors, body.endpoint, 'auth', id);
+    const auth = authRow(errors, id, body.auth);
+    if (body.identify && !p.identify) errors.push({ field: 'identify', rule: 'not_mapped', message: 'ps_endpoint_id_ips is not mapped in extconfig.conf' });
+    if (errors.length > 0) throw new ValidationFailed(errors);
+    await replaceRow(tx, p.endpoint, id, { ...body.endpoint, aors: id, auth: id }, actor);
+    await replaceRow(tx, p.aor, id, body.aor, actor);
+    await replaceRow(tx, p.auth, id, auth, actor);
+    if (p.identify) {
+      if (body.identify) await replaceRow(tx, p.identify, id, { ...body.identify, endpoint: id }, actor);
+      else await deleteRow(tx, p.identify, id, actor, undefined, true);
+    }
+  };
+
+  route(app, ctx, {
+    method: 'GET', url: '/pjsip/lines', operationId: 'listPjsipLines', tag: 'pjsip',
+    summary: 'List PJSIP lines (filters and sort apply to the endpoint)',
+    query: listQueryDocs,
+    responses: { 200: { description: 'one page', schema: api.component('PjsipLinePage', z.object({ items: z.array(lineOut), next_cursor: z.string().nullable() })) } },
+    handler: async (req, reply) => {
+      const p = await places();
+      const secrets = secretsVisible(req);
+      const idCol = p.endpoint.table.byName.get('id') ? 'id' : defs.endpoint.key!;
+      const q = parseListQuery(p.endpoint, req.query as Record<string, unknown>, secrets, [idCol]);
+      const r = reader(p.endpoint.store);
+      const rows = await r.select(p.endpoint, q.filters, { order: q.order, limit: q.limit + 1, ...(q.after ? { after: q.after } : {}) });
+      const page = rows.slice(0, q.limit);
+      const endpoints = page.map((raw) => r.row(p.endpoint, raw));
+      const ids = endpoints.map((e) => String(e.id));
+      const byId = async (pl: Place | undefined) => {
+        const m = new Map<string, Row>();
+        if (!pl) return m;
+        for (const raw of await r.selectIn(pl, 'id', ids)) {
+          const row = r.row(pl, raw);
+          m.set(String(row.id), row);
+        }
+        return m;
+      };
+      const [aors, auths, identifies] = [await byId(p.aor), await byId(p.auth), await byId(p.identify)];
+      const items = endpoints.map((e, i) => show(p, ids[i]!, { endpoint: e, aor: aors.get(ids[i]!) ?? null, auth: auths.get(ids[i]!) ?? null, identify: identifies.get(ids[i]!) ?? null }, secrets));
+      const next = rows.length > q.limit ? encodeCursor(q.spec, page[page.length - 1]!, q.order) : null;
+      return sendTagged(req, reply, 200, { items, next_cursor: next });
+    },
+  });
+
+  route(app, ctx, {
+    method: 'POST', url: '/pjsip/lines', operationId: 'createPjsipLine', tag: 'pjsip',
+    summary: 'Create a PJSIP line',
+    body: { schema: api.component('PjsipLineCreate', lineCreate) },
+    responses: { 201: { description: 'created', schema: lineRef } },
+    handler: async (req, reply) => {
+      const body = parseBody(lineCreate, req.body);
+      const p = await places();
+      const secrets = secretsVisible(req);
+      const line = await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
+        checkPreconditions(req, null);
+        if (await readRow(tx, p.endpoint, keyFilter(defs.endpoint, body.id), true)) throw new Conflict(`PJSIP line '${body.id}' exists already`);
+        const { id, ...rest } = body;
+        await writeLine(tx, p, id, rest, actorOf(req));
+        return (await readLine(tx, p, id, false))!;
+      });
+      reply.header('location', `${ctx.prefix}/pjsip/lines/${encodeURIComponent(body.id)}`);
+      return sendTagged(req, reply, 201, show(p, body.id, line, secrets));
+    },
+  });
+
+  route(app, ctx, {
+    method: 'GET', url: '/pjsip/lines/:id', operationId: 'getPjsipLine', tag: 'pjsip', params, conditional: true,
+    summary: 'Read a PJSIP line',
+    query: { secrets: listQueryDocs.secrets },
+    responses: { 200: { description: 'the line', schema: lineRef } },
+    handler: async (req, reply) => {
+      const id = lineId(req);
+      const p = await places();
+      const secrets = secretsVisible(req);
+      const line = await readLine(reader(p.endpoint.store), p, id, false);
+      if (!line) throw new NotFound(`no PJSIP line '${id}'`);
+      return sendTagged(req, reply, 200, show(p, id, line, secrets));
+    },
+  });
+
+  route(app, ctx, {
+    method: 'PUT', url: '/pjsip/lines/:id', operationId: 'replacePjsipLine', tag: 'pjsip', params, conditional: true,
+    summary: 'Create or replace a PJSIP line',
+    description: 'Each part becomes exactly what is given (secrets left out are kept); an identify left out is removed.',
+    body: { schema: api.component('PjsipLineReplace', lineIn) },
+    responses: { 200: { description: 'replaced', schema: lineRef }, 201: { description: 'created', schema: lineRef } },
+    handler: async (req, reply) => {
+      const id = lineId(req);
+      const body = parseBody(lineIn, req.body);
+      const p = await places();
+      const secrets = secretsVisible(req);
+      const { line, created } = await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
+        const current = await readLine(tx, p, id, true);
+        checkPreconditions(req, current ? etagOf(show(p, id, current, secrets)) : null);
+        await writeLine(tx, p, id, body, actorOf(req));
+        return { line: (await readLine(tx, p, id, false))!, created: !current };
+      });
+      if (created) reply.header('location', `${ctx.prefix}/pjsip/lines/${encodeURIComponent(id)}`);
+      return sendTagged(req, reply, created ? 201 : 200, show(p, id, line, secrets));
+    },
+  });
+
+  route(app, ctx, {
+    method: 'PATCH', url: '/pjsip/lines/:id', operationId: 'patchPjsipLine', tag: 'pjsip', params, conditional: true,
+    summary: 'Change parts of a PJSIP line',
+    description: 'Only the columns given change; `identify: null` removes the identify.',
+    body: { schema: api.component('PjsipLinePatch', linePatch), contentTypes: ['application/json', 'application/merge-patch+json'] },
+    responses: { 200: { description: 'changed', schema: lineRef } },
+    handler: async (req, reply) => {
+      const id = lineId(req);
+      const body = parseBody(linePatch, req.body);
+      const p = await places();
+      const secrets = secretsVisible(req);
+      const actor = actorOf(req);
+      const line = await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
+        const current = await readLine(tx, p, id, true);
+        checkPreconditions(req, current ? etagOf(show(p, id, current, secrets)) : null);
+        if (!current) throw new NotFound(`no PJSIP line '${id}'`);
+        const errors: FieldError[] = [];
+        if (body.endpoint) {
+          crossRef(errors, body.endpoint, 'aors', id);
+          crossRef(errors, body.endpoint, 'auth', id);
+        }
+        const auth = body.auth ? authRow(errors, id, body.auth, current.auth) : undefined;
+        if (body.identify && !p.identify) errors.push({ field: 'identify', rule: 'not_mapped', message: 'ps_endpoint_id_ips is not mapped in extconfig.conf' });
+        if (errors.length > 0) throw new ValidationFailed(errors);
+        if (body.endpoint) await patchRow(tx, p.endpoint, id, body.endpoint, actor);
+        if (body.aor) await (current.aor ? patchRow(tx, p.aor, id, body.aor, actor) : replaceRow(tx, p.aor, id, body.aor, actor));
+        if (auth) await (current.auth ? patchRow(tx, p.auth, id, auth, actor) : replaceRow(tx, p.auth, id, auth, actor));
+        if (p.identify && body.identify === null) await deleteRow(tx, p.identify, id, actor, undefined, true);
+        else if (p.identify && body.identify) {
+          await (current.identify ? patchRow(tx, p.identify, id, body.identify, actor) : replaceRow(tx, p.identify, id, { ...body.identify, endpoint: id }, actor));
+        }
+        return (await readLine(tx, p, id, false))!;
+      });
+      return sendTagged(req, reply, 200, show(p, id, line, secrets));
+    },
+  });
+
+  route(app, ctx, {
+    method: 'DELETE', url: '/pjsip/lines/:id', operationId: 'deletePjsipLine', tag: 'pjsip', params, conditional: true,
+    summary: 'Delete a PJSIP line: endpoint, AOR, auth and identify',
+    responses: { 204: { description: 'deleted' } },
+    handler: async (req, reply) => {
+      const id = lineId(req);
+      const p = await places();
+      const secrets = secretsVisible(req);
+      const actor = actorOf(req);
+      await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
+        const current = await readLine(tx, p, id, true);
+        checkPreconditions(req, current ? etagOf(show(p, id, current, secrets)) : null);
+        if (!current) throw new NotFound(`no PJSIP line '${id}'`);
+        await deleteRow(tx, p.endpoint, id, actor);
+        await deleteRow(tx, p.aor, id, actor, undefined, true);
+        await deleteRow(tx, p.auth, id, actor, undefined, true);
+        if (p.identify) await deleteRow(tx, p.identify, id, actor, undefined, true);
+      });
+      return reply.code(204).send();
+    },
+  });
+}
+
+/** The endpoint's own references must name the line's AOR and auth, when given at all. */
+function crossRef(errors: FieldError[], endpoint: Record<string, unknown>, col: 'aors' | 'auth', id: string): void {
+  const v = endpoint[col];
+  if (v === undefined || v === null) return;
+  if ((Array.isArray(v) ? v.join(',') : String(v)) !== id) {
+    errors.push({ field: `endpoint.${col}`, rule: 'cross_reference', message: `a line's endpoint uses its own ${col === 'aors' ? 'AOR' : 'auth'} '${id}'; leave ${col} out` });
+  }
+}
+
+/**
+ * The auth row to write: username defaults to the line id; with compute_md5_cred the digest
+ * replaces the password, which is then not stored at all.
+ */
+function authRow(errors: FieldError[], id: string, auth: Record<string, unknown> & { compute_md5_cred?: boolean | undefined }, current?: Row | null): Record<string, unknown> {
+  const { compute_md5_cred: compute, ...row } = auth;
+  if (current === undefined && row.username === undefined) row.username = id;
+  if (!compute) return row;
+  const username = row.username ?? current?.username;
+  const realm = row.realm ?? current?.realm;
+  if (typeof row.password !== 'string' || row.password === '') errors.push({ field: 'auth.password', rule: 'required_for_md5', message: 'compute_md5_cred needs the password in the same request' });
+  if (typeof realm !== 'string' || realm === '') errors.push({ field: 'auth.realm', rule: 'required_for_md5', message: 'compute_md5_cred needs the realm the digest is for' });
+  if (typeof username !== 'string' || username === '') errors.push({ field: 'auth.username', rule: 'required_for_md5', message: 'compute_md5_cred needs a username' });
+  if (errors.length > 0) return row;
+  row.md5_cred = createHash('md5').update(`${String(username)}:${String(realm)}:${String(row.password)}`).digest('hex');
+  row.auth_type = 'md5';
+  row.password = null;
+  return row;
+}
