@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import knexFactory from 'knex';
+import { dialplanRequests, indexVsScan, seedDialplanSqlite, waitForDialplan } from './dialplan.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -154,9 +155,9 @@ function servicesEnv(): Record<string, string> | null {
   }
 }
 
-async function serverOn(url: string, driver: string, dir: string): Promise<{ url: string; child: ChildProcess }> {
+async function serverOn(url: string, driver: string, dir: string, extra = ''): Promise<{ url: string; child: ChildProcess }> {
   const conf = join(dir, `${driver}.conf`);
-  writeFileSync(conf, `[general]\nlisten = 127.0.0.1:0\nmigrate = yes\nlog_level = info\n[databases]\nmain => ${url}\n`);
+  writeFileSync(conf, `[general]\nlisten = 127.0.0.1:0\nmigrate = yes\nlog_level = info\n[databases]\nmain => ${url}\n${extra}`);
   return startProcess([CLI, '-c', conf, 'serve']);
 }
 
@@ -202,6 +203,22 @@ async function main() {
     report(`ara PJSIP REGISTER mix, SQLite, cache_ttl=${CACHE_TTL}`, regC, { name: 'bare Fastify', r: bareR });
     registers(`SQLite, cache_ttl=${CACHE_TTL}`, regC, ASTERISK_BAR.sqlite);
     await stop(sc.child);
+
+    // The realtime switch: the index against a plain scan, then HTTP on a 100,000-pattern context.
+    const ivs = indexVsScan(100_000);
+    rows.push(['linear scan, 100,000 patterns (baseline)', fmt(ivs.scanPerSec), '', 'lookups/s, in process', '']);
+    rows.push(['dialplan index, 100,000 patterns', fmt(ivs.indexPerSec), '', `${ivs.ratio.toFixed(0)}x linear scan (built in ${Math.round(ivs.buildMs)} ms)`, '']);
+    console.error(`  dialplan index: ${fmt(ivs.indexPerSec)}/s vs scan ${fmt(ivs.scanPerSec)}/s (${ivs.ratio.toFixed(0)}x)`);
+    const dpFile = join(dir, 'dialplan.sqlite');
+    const seedDp = await seedDialplanSqlite(dpFile, 100_000);
+    const dp = await serverOn(`sqlite:${dpFile}`, 'dialplan', dir, '[dialplan]\nrefresh = 0\n');
+    await waitForDialplan(dp.url, seedDp);
+    const { patternHit, literalHit } = dialplanRequests(seedDp);
+    const literal = await load(dp.url, literalHit);
+    report('ara switch single, literal hit, 100,000-pattern context', literal, { name: 'bare Fastify', r: bareR });
+    const pattern = await load(dp.url, patternHit);
+    report('ara switch single, pattern hit, 100,000-pattern context', pattern, { name: 'literal hit', r: literal });
+    await stop(dp.child);
 
     const svc = servicesEnv();
     if (svc) {

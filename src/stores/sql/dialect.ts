@@ -18,6 +18,11 @@ export interface Dialect {
   describe(knex: Knex, table: string): Promise<LiveColumn[] | null>;
   /** `col LIKE ?` with `\` as the escape character, as Asterisk's drivers write it */
   like(column: string, asText: boolean): string;
+  /**
+   * LIKE ignores ASCII case here and the database will not use an index for it, so a LIKE with
+   * a literal prefix also gets a range on the column that an index can serve (SQLite).
+   */
+  likePrefixRange: boolean;
   /** the column compared as text (LIKE on a number, a value not of the column's type) */
   textOf(column: string): string;
   quote(identifier: string): string;

@@ -57,6 +57,7 @@ export const mysql: Dialect = {
   // MySQL's LIKE already takes `\` as its escape; its case rule is the column's collation,
   // as with res_config_mysql.
   like: (column, asText) => `${asText ? mysql.textOf(column) : mysql.quote(column)} LIKE ?`,
+  likePrefixRange: false,
   textOf: (column) => `CAST(${mysql.quote(column)} AS CHAR)`,
   quote: (id) => `\`${id.replace(/`/g, '``')}\``,
   staticOrder: 'desc',

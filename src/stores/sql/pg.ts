@@ -59,6 +59,7 @@ export const postgres: Dialect = {
   },
   // res_config_pgsql uses LIKE (never ILIKE): case-sensitive.
   like: (column, asText) => `${asText ? postgres.textOf(column) : postgres.quote(column)} LIKE ? ESCAPE '\\'`,
+  likePrefixRange: false,
   textOf: (column) => `${postgres.quote(column)}::text`,
   quote: (id) => `"${id.replace(/"/g, '""')}"`,
   staticOrder: 'desc',

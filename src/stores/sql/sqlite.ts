@@ -60,6 +60,7 @@ export const sqlite: Dialect = {
   // SQLite's LIKE ignores ASCII case, as res_config_sqlite3 serves it; it knows no escape
   // character unless told.
   like: (column, asText) => `${asText ? sqlite.textOf(column) : sqlite.quote(column)} LIKE ? ESCAPE '\\'`,
+  likePrefixRange: true,
   textOf: (column) => `CAST(${sqlite.quote(column)} AS TEXT)`,
   quote: (id) => `"${id.replace(/"/g, '""')}"`,
   staticOrder: 'asc',

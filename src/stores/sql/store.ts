@@ -54,34 +54,37 @@ export class SqlStore implements RealtimeStore {
   async single(table: TableInfo, filters: readonly Filter[]): Promise<Row | null> {
     const conds = toConditions(table, filters);
     // LIMIT is written, not bound: SQLite plans `LIMIT ?` five times slower on wide tables.
-    const sql = this.sql(`1|${table.table}|${shape(conds)}`, () => this.where(this.knex(table.table).select('*'), conds), ' limit 1');
-    const res = await this.exec(sql, this.bindConds(conds), 'one');
+    const ranges = this.ranges(conds);
+    const sql = this.sql(`1|${table.table}|${shape(conds, ranges)}`, () => this.where(this.knex(table.table).select('*'), conds, ranges), ' limit 1');
+    const res = await this.exec(sql, this.bindConds(conds, ranges), 'one');
     return res.rows[0] ? this.toRow(res.columns, res.rows[0]) : null;
   }
 
   async multi(table: TableInfo, filters: readonly Filter[]): Promise<Row[]> {
     const conds = toConditions(table, filters);
-    const sql = this.sql(`m|${table.table}|${shape(conds)}`, () => {
+    const ranges = this.ranges(conds);
+    const sql = this.sql(`m|${table.table}|${shape(conds, ranges)}`, () => {
       // Asterisk's SQL drivers order multi results by the first lookup column; the primary
       // key breaks ties so every store answers in the same order.
-      const q = this.where(this.knex(table.table).select('*'), conds);
+      const q = this.where(this.knex(table.table).select('*'), conds, ranges);
       const order = [conds[0]!.column.name, ...primaryKey(table).filter((c) => c !== conds[0]!.column.name)];
       for (const c of order) q.orderBy(c, 'asc');
       return q;
     });
-    const res = await this.exec(sql, this.bindConds(conds), 'rows');
+    const res = await this.exec(sql, this.bindConds(conds, ranges), 'rows');
     return res.rows.map((r) => this.toRow(res.columns, r));
   }
 
   async update(table: TableInfo, filters: readonly Filter[], fields: readonly Field[]): Promise<number> {
     const conds = toConditions(table, filters);
     const sets = toAssignments(table, fields);
-    const sql = this.sql(`u|${table.table}|${shape(conds)}|${sets.map((a) => a.column.name).join(',')}`, () => {
+    const ranges = this.ranges(conds);
+    const sql = this.sql(`u|${table.table}|${shape(conds, ranges)}|${sets.map((a) => a.column.name).join(',')}`, () => {
       const values: Record<string, unknown> = {};
       sets.forEach((a, i) => (values[a.column.name] = slot(i)));
-      return this.where(this.knex(table.table), conds, sets.length).update(values);
+      return this.where(this.knex(table.table), conds, ranges, sets.length).update(values);
     });
-    const { changes } = await this.exec(sql, [...this.bindSets(sets, table.table), ...this.bindConds(conds)], 'write');
+    const { changes } = await this.exec(sql, [...this.bindSets(sets, table.table), ...this.bindConds(conds, ranges)], 'write');
     return changes;
   }
 
@@ -100,8 +103,9 @@ export class SqlStore implements RealtimeStore {
 
   async destroy(table: TableInfo, filters: readonly Filter[]): Promise<number> {
     const conds = toConditions(table, filters);
-    const sql = this.sql(`d|${table.table}|${shape(conds)}`, () => this.where(this.knex(table.table), conds).delete());
-    const { changes } = await this.exec(sql, this.bindConds(conds), 'write');
+    const ranges = this.ranges(conds);
+    const sql = this.sql(`d|${table.table}|${shape(conds, ranges)}`, () => this.where(this.knex(table.table), conds, ranges).delete());
+    const { changes } = await this.exec(sql, this.bindConds(conds, ranges), 'write');
     return changes;
   }
 
@@ -138,19 +142,48 @@ export class SqlStore implements RealtimeStore {
     await this.knex.destroy();
   }
 
-  /** WHERE clauses; their values are slots numbered after the `first` slots of SET or INSERT. */
-  private where<T extends Knex.QueryBuilder>(q: T, conds: readonly Condition[], first = 0): T {
+  /**
+   * WHERE clauses; their values are slots numbered after the `first` slots of SET or INSERT,
+   * one per condition, then two per prefix range.
+   */
+  private where<T extends Knex.QueryBuilder>(q: T, conds: readonly Condition[], ranges: readonly (Range | null)[], first = 0): T {
+    let extra = first + conds.length;
     conds.forEach((c, i) => {
       const v = slot(first + i);
       if (c.op === 'LIKE') q.whereRaw(this.dialect.like(c.column.name, c.asText), [v]);
       else if (c.asText) q.whereRaw(`${this.dialect.textOf(c.column.name)} ${c.op} ?`, [v]);
       else q.where(c.column.name, c.op, v);
+      if (ranges[i]) {
+        q.where(c.column.name, '>=', slot(extra++));
+        q.where(c.column.name, '<', slot(extra++));
+      }
     });
     return q;
   }
 
-  private bindConds(conds: readonly Condition[]): unknown[] {
-    return conds.map((c) => this.bindValue(c.column, c.value, !c.asText));
+  private bindConds(conds: readonly Condition[], ranges: readonly (Range | null)[]): unknown[] {
+    const out = conds.map((c) => this.bindValue(c.column, c.value, !c.asText));
+    for (const r of ranges) if (r) out.push(r[0], r[1]);
+    return out;
+  }
+
+  /**
+   * For a LIKE with a literal prefix where the database would scan the table (SQLite: its LIKE
+   * ignores ASCII case, the index does not), the range of values the prefix allows, with every
+   * ASCII case variant inside it. The LIKE still decides; the range only lets the index narrow
+   * (a REGISTER's `id LIKE 40000;@%` on ps_contacts would otherwise read every contact).
+   */
+  private ranges(conds: readonly Condition[]): (Range | null)[] {
+    if (!this.dialect.likePrefixRange) return NO_RANGES;
+    let any = false;
+    const out = conds.map((c) => {
+      if (c.op !== 'LIKE' || c.asText) return null;
+      const prefix = likePrefix(this.bindValue(c.column, c.value, false) as string);
+      if (prefix === '') return null;
+      any = true;
+      return [prefix.replace(/[a-z]/g, (x) => x.toUpperCase()), `${prefix.replace(/[A-Z]/g, (x) => x.toLowerCase())}\u{10FFFF}`] as Range;
+    });
+    return any ? out : NO_RANGES;
   }
 
   private bindSets(sets: readonly Assignment[], table: string): unknown[] {
@@ -246,10 +279,29 @@ interface Prepared {
   order: (number | { constant: unknown })[];
 }
 
-function shape(conds: readonly Condition[]): string {
+function shape(conds: readonly Condition[], ranges: readonly (Range | null)[]): string {
   let s = '';
-  for (const c of conds) s += `${c.column.name}\u0001${c.op}${c.asText ? 't' : ''}\u0002`;
+  conds.forEach((c, i) => (s += `${c.column.name}\u0001${c.op}${c.asText ? 't' : ''}${ranges[i] ? 'r' : ''}\u0002`));
   return s;
+}
+
+type Range = [low: string, high: string];
+const NO_RANGES: (Range | null)[] = [];
+
+/** The literal text a LIKE pattern starts with: up to the first unescaped `%` or `_`. */
+export function likePrefix(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '%' || ch === '_') break;
+    if (ch === '\\') {
+      if (i + 1 >= pattern.length) break;
+      out += pattern[++i];
+      continue;
+    }
+    out += ch;
+  }
+  return out;
 }
 
 function primaryKey(table: TableInfo): string[] {
