@@ -91,6 +91,14 @@ else
 fi
 
 # ---- 3. tests
+# The management API's /docs page is checked in a real browser: Debian's Chromium.
+if [[ "${ARA_TEST_BROWSER:-yes}" != none ]] && ! command -v chromium >/dev/null && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+  log "installing chromium for the /docs browser test (ARA_TEST_BROWSER=none skips it)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_install() { apt-get -o DPkg::Lock::Timeout=600 -qq install -y --no-install-recommends chromium >/dev/null; }
+  apt_install || { apt-get -o DPkg::Lock::Timeout=600 -qq update >/dev/null && apt_install; } || log "WARNING: could not install chromium"
+fi
+
 log "running ${#files[@]} test file(s)"
 rc=0
 node --import tsx --test --test-reporter=spec --test-concurrency=1 ${node_opts[@]+"${node_opts[@]}"} "${files[@]}" || rc=$?
