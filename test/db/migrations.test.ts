@@ -46,13 +46,21 @@ function suite(label: string, open: () => Promise<{ store: SqlStore; done: () =>
     test('migrated tables match schemas/, and the migration rolls back and forward', async () => {
       const { store, done } = await open();
       try {
-        assert.deepEqual(await migrateLatest(store.knex), ['20261123000000_realtime_tables', '20261124000000_api_tokens_audit']);
+        assert.deepEqual(await migrateLatest(store.knex), ['20261123000000_realtime_tables', '20261124000000_api_tokens_audit', '20261125000000_pg_contact_prefix_index']);
         assert.deepEqual(await migrateLatest(store.knex), [], 'idempotent');
         store.forgetTables();
         for (const def of [...families, astConfig]) await assertMatches(store, def);
         assert.deepEqual((await migrateStatus(store.knex)).pending, []);
 
-        // Both migrations form one batch, so one rollback undoes both.
+        if (store.kind === 'pg') {
+          // The contact lookup of every REGISTER (`id LIKE '<aor>;@%'`) is served by an index.
+          await store.knex('ps_contacts').insert(Array.from({ length: 500 }, (_, i) => ({ id: `${40000 + i}^3B@c0ffee` })));
+          await store.knex.raw('analyze ps_contacts');
+          const plan = (await store.knex.raw(`explain select * from "ps_contacts" where "id" LIKE ? ESCAPE '\\'`, ['40007^3B@%'])) as { rows: { 'QUERY PLAN': string }[] };
+          assert.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /Index.*ps_contacts_id_prefix/);
+        }
+
+        // The migrations of one `latest` form one batch, so one rollback undoes them all.
         await migrateRollback(store.knex);
         store.forgetTables();
         assert.equal(await store.describe('ara_api_tokens', true), null);
