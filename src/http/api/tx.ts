@@ -3,12 +3,12 @@ import type { FamilyDef } from '../../../schemas/define.js';
 import { familyDef } from '../../../schemas/index.js';
 import { recordAudit, requireAuditTable, type AuditEntry } from '../../audit/audit.js';
 import { requireColumn, toAssignments, toConditions, type Condition } from '../../realtime/columns.js';
-import { MissingTable, RealtimeError, StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
+import { MissingTable, RealtimeError } from '../../realtime/errors.js';
 import type { ChangeEvent, ChangeStream } from '../../realtime/events.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { Field, Filter, LiveColumn, Row, TableInfo, Target } from '../../realtime/types.js';
 import { isTextKind } from '../../realtime/values.js';
-import { decodeChunks, encodeChunk, isExtendedField } from '../../stores/sql/chunks.js';
+import { bindValue, sqlText, storedValue, translateError, whereConditions } from '../../stores/sql/convert.js';
 import type { Dialect } from '../../stores/sql/dialect.js';
 import { sqlStoreOf } from '../../stores/index.js';
 import type { SqlStore } from '../../stores/sql/store.js';
@@ -117,7 +117,7 @@ export class Tx {
     const c = column(p, name);
     const q = this.where(p, this.db(p.table.table).distinct(c.name), toConditions(p.table, filters)).orderBy(c.name);
     const rows = (await this.guard(() => q)) as Raw[];
-    return rows.map((r) => r[c.name]).filter((v) => v !== null && v !== undefined).map((v) => str(v));
+    return rows.map((r) => r[c.name]).filter((v) => v !== null && v !== undefined).map((v) => sqlText(v));
   }
 
   /** Rows whose `column` is one of `values` (a page's keys), in no particular order. */
@@ -126,7 +126,7 @@ export class Tx {
     const c = column(p, name);
     const out: Raw[] = [];
     for (let i = 0; i < values.length; i += 500) {
-      const bound = values.slice(i, i + 500).map((v) => bindValue(p, c, v, true) as Knex.Value);
+      const bound = values.slice(i, i + 500).map((v) => bindValue(c, v, true, p.chunks) as Knex.Value);
       out.push(...((await this.guard(() => this.db(p.table.table).select('*').whereIn(c.name, bound))) as Raw[]));
     }
     return out;
@@ -138,8 +138,7 @@ export class Tx {
     for (const c of p.table.columns) {
       const v = raw[c.name];
       if (v === null || v === undefined) continue;
-      const s = str(v);
-      row[c.name] = p.chunks && !isExtendedField(c.name) ? decodeChunks(s) : s;
+      row[c.name] = storedValue(c.name, v, p.chunks);
     }
     return row;
   }
@@ -171,7 +170,7 @@ export class Tx {
     const sql = { sqlite: 'select last_insert_rowid() as id', pg: 'select lastval() as id', mysql: 'select last_insert_id() as id', ldap: '' }[this.store.kind];
     const res = (await this.guard(() => this.db.raw(sql))) as unknown;
     const rows = Array.isArray(res) ? (Array.isArray(res[0]) ? res[0] : res) : (res as { rows: Raw[] }).rows;
-    return str((rows[0] as Raw).id);
+    return sqlText((rows[0] as Raw).id);
   }
 
   audit(entry: AuditEntry): void {
@@ -195,20 +194,14 @@ export class Tx {
     sets.forEach((a, i) => {
       const cell = cells[names[i]!]!;
       values[a.column.name] = a.value === null ? null : Array.isArray(cell) && isTextKind(a.column)
-        ? cell.map((v) => bindValue(p, a.column, v, true)).join(';')
-        : bindValue(p, a.column, a.value, true);
+        ? cell.map((v) => bindValue(a.column, v, true, p.chunks)).join(';')
+        : bindValue(a.column, a.value, true, p.chunks);
     });
     return { values, fields: sets.map((a) => ({ column: a.column.name, value: a.value })) };
   }
 
   private where<T extends Knex.QueryBuilder>(p: Place, q: T, conds: readonly Condition[]): T {
-    for (const c of conds) {
-      const v = bindValue(p, c.column, c.value, !c.asText) as Knex.Value;
-      if (c.op === 'LIKE') q.whereRaw(p.dialect.like(c.column.name, c.asText), [v]);
-      else if (c.asText) q.whereRaw(`${p.dialect.textOf(c.column.name)} ${c.op} ?`, [v]);
-      else q.where(c.column.name, c.op, v);
-    }
-    return q;
+    return whereConditions(q, conds, p.dialect, (c) => bindValue(c.column, c.value, !c.asText, p.chunks));
   }
 }
 
@@ -245,10 +238,7 @@ export function column(p: Place, name: string): LiveColumn {
 
 function translate(store: SqlStore, err: unknown): unknown {
   if (err instanceof ApiError || err instanceof RealtimeError) return err;
-  const d = store.dialect;
-  if (d.isUnavailable(err)) return new StoreUnavailable(store.name, err);
-  if (d.isRejected(err)) return new WriteRejected(`database '${store.name}' refused the write: ${(err as Error).message}`, { cause: err });
-  return err;
+  return translateError(store.name, store.dialect, err);
 }
 
 /**
@@ -277,26 +267,3 @@ function event(p: Place, operation: ChangeEvent['operation'], filters: readonly 
 
 const joined = (cell: Cell): string | null => (Array.isArray(cell) ? cell.join(';') : cell);
 
-/** As SqlStore binds: numbers as numbers, text through the multi-value convention. */
-function bindValue(p: Place, column: LiveColumn, value: string, typedCompare: boolean): unknown {
-  if (typedCompare && !isTextKind(column)) {
-    if (column.kind === 'integer' || column.kind === 'smallint' || column.kind === 'bigint') {
-      const n = Number(value);
-      return Number.isSafeInteger(n) ? n : value;
-    }
-    if (column.kind === 'float' || column.kind === 'numeric') return Number(value);
-    return value;
-  }
-  return p.chunks && !isExtendedField(column.name) ? encodeChunk(value) : value;
-}
-
-export function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v instanceof Date) {
-    const d = (n: number) => String(n).padStart(2, '0');
-    return `${v.getFullYear()}-${d(v.getMonth() + 1)}-${d(v.getDate())} ${d(v.getHours())}:${d(v.getMinutes())}:${d(v.getSeconds())}`;
-  }
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  return String(v);
-}

@@ -2,10 +2,9 @@ import type { Knex } from 'knex';
 import { familyDef } from '../../../schemas/index.js';
 import type { Assignment, Condition } from '../../realtime/columns.js';
 import { toAssignments, toConditions } from '../../realtime/columns.js';
-import { BadValue, StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
-import { isTextKind } from '../../realtime/values.js';
+import { BadValue } from '../../realtime/errors.js';
 import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
-import { decodeChunks, encodeChunk, isExtendedField } from './chunks.js';
+import { bindValue, sqlText, storedValue, translateError, whereConditions } from './convert.js';
 import type { Dialect, RunMode } from './dialect.js';
 
 export interface SqlStoreOptions {
@@ -126,11 +125,11 @@ export class SqlStore implements RealtimeStore {
     const { rows } = await this.exec(sql, [file, 0], 'rows');
     // Selected in this order: category, cat_metric, var_metric, var_name, var_val.
     return rows.map((r) => ({
-      category: str(r[0]),
-      cat_metric: str(r[1]),
-      var_metric: str(r[2]),
-      var_name: str(r[3]),
-      var_val: str(r[4]),
+      category: sqlText(r[0]),
+      cat_metric: sqlText(r[1]),
+      var_metric: sqlText(r[2]),
+      var_name: sqlText(r[3]),
+      var_val: sqlText(r[4]),
     }));
   }
 
@@ -147,16 +146,12 @@ export class SqlStore implements RealtimeStore {
    * one per condition, then two per prefix range.
    */
   private where<T extends Knex.QueryBuilder>(q: T, conds: readonly Condition[], ranges: readonly (Range | null)[], first = 0): T {
+    whereConditions(q, conds, this.dialect, (_c, i) => slot(first + i));
     let extra = first + conds.length;
     conds.forEach((c, i) => {
-      const v = slot(first + i);
-      if (c.op === 'LIKE') q.whereRaw(this.dialect.like(c.column.name, c.asText), [v]);
-      else if (c.asText) q.whereRaw(`${this.dialect.textOf(c.column.name)} ${c.op} ?`, [v]);
-      else q.where(c.column.name, c.op, v);
-      if (ranges[i]) {
-        q.where(c.column.name, '>=', slot(extra++));
-        q.where(c.column.name, '<', slot(extra++));
-      }
+      if (!ranges[i]) return;
+      q.where(c.column.name, '>=', slot(extra++));
+      q.where(c.column.name, '<', slot(extra++));
     });
     return q;
   }
@@ -199,18 +194,7 @@ export class SqlStore implements RealtimeStore {
   }
 
   private bindValue(column: LiveColumn, value: string, typed: boolean): unknown {
-    if (typed && !isTextKind(column)) return this.typed(column, value);
-    return this.options.chunks && !isExtendedField(column.name) ? encodeChunk(value) : value;
-  }
-
-  /** Numbers go to the database as numbers, so `expiration_time <= ?` compares numerically. */
-  private typed(column: LiveColumn, value: string): unknown {
-    if (column.kind === 'integer' || column.kind === 'smallint' || column.kind === 'bigint') {
-      const n = Number(value);
-      return Number.isSafeInteger(n) ? n : BigInt(value);
-    }
-    if (column.kind === 'float' || column.kind === 'numeric') return Number(value);
-    return value;
+    return bindValue(column, value, typed, this.options.chunks);
   }
 
   /** A result row (`select *`, so in table order) as Asterisk sees it: strings, NULLs left out. */
@@ -221,8 +205,7 @@ export class SqlStore implements RealtimeStore {
       const v = raw[i];
       if (v === null || v === undefined) continue;
       const name = columns[i]!;
-      const s = str(v);
-      row[name] = chunks && !isExtendedField(name) ? decodeChunks(s) : s;
+      row[name] = storedValue(name, v, chunks);
     }
     return row;
   }
@@ -260,11 +243,10 @@ export class SqlStore implements RealtimeStore {
     try {
       return await fn();
     } catch (err) {
-      if (this.dialect.isUnavailable(err)) throw new StoreUnavailable(this.name, err);
-      if (this.dialect.isRejected(err)) throw new WriteRejected(`database '${this.name}' refused the write: ${(err as Error).message}`, { cause: err });
-      throw err;
+      throw translateError(this.name, this.dialect, err);
     }
   }
+
 }
 
 /**
@@ -306,20 +288,6 @@ export function likePrefix(pattern: string): string {
 
 function primaryKey(table: TableInfo): string[] {
   return familyDef(table.table)?.primaryKey.filter((c) => table.byName.has(c)) ?? [];
-}
-
-function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return formatTimestamp(v);
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  return String(v);
-}
-
-/** Asterisk writes and reads timestamps as `YYYY-MM-DD HH:MM:SS`. */
-function formatTimestamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 /** Live columns, with what the family definition knows that the database cannot say (enum labels in SQLite). */
