@@ -51,7 +51,9 @@ fi
 if [[ "${ARA_TEST_SKIP_BUILD:-}" != 1 ]]; then
   t0=$SECONDS
   npm run --silent build
-  log "build ok ($((SECONDS - t0))s)"
+  # The tests are type-checked too (strict, no unused names), not only the sources.
+  npm run --silent typecheck
+  log "build and type check ok ($((SECONDS - t0))s)"
 fi
 
 # ---- 2. services

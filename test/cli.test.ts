@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ara, CLI } from './support/cli.js';
 
 /** The `ara` command as an administrator runs it: a real process, real files, real exit codes. */
-const CLI = resolve(import.meta.dirname, '../src/cli.ts');
-const exec = promisify(execFile);
 
-async function ara(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await exec(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
 
 /** Starts `ara serve` and resolves with its URL once it listens. */
 function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ url: string; stop: () => Promise<number | null> }> {

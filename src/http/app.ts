@@ -41,7 +41,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', async (req) => opts.access(req));
-      await asteriskRoutes(scope, { realtime: opts.realtime, prefix: '/realtime', ...(opts.dialplan ? { dialplan: opts.dialplan } : {}) });
+      await asteriskRoutes(scope, { realtime: opts.realtime, ...(opts.dialplan ? { dialplan: opts.dialplan } : {}) });
     },
     { prefix: '/realtime' },
   );

@@ -1,5 +1,5 @@
 import { partitionKnown } from './columns.js';
-import { BadRequest, MissingTable, RealtimeError, StoreUnavailable } from './errors.js';
+import { BadRequest, MissingTable, StoreUnavailable } from './errors.js';
 import type { ChangeStream } from './events.js';
 import type { Registry } from './registry.js';
 import { checkRequirements } from './require.js';
@@ -166,5 +166,3 @@ function isFailover(err: unknown): boolean {
 function requireFilters(filters: readonly Filter[]): void {
   if (filters.length === 0) throw new BadRequest('no lookup field given');
 }
-
-export { RealtimeError };

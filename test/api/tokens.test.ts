@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ara } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /** `ara token create|list|revoke` as an administrator runs them, against a served database. */
-const CLI = resolve(import.meta.dirname, '../../src/cli.ts');
-const exec = promisify(execFile);
 
-async function ara(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await exec(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
 
 describe('ara token', () => {
   let dir: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { BadRequest, BadValue, UnknownColumn, WriteRejected } from '../../src/realtime/errors.js';
 import type { Realtime } from '../../src/realtime/realtime.js';
-import type { Field, Filter, Row } from '../../src/realtime/types.js';
+import type { Field, Filter } from '../../src/realtime/types.js';
 
 /**
  * The realtime interface's contract, written once and run against every store. A store that

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { astConfig, families, type ColumnKind, type FamilyDef } from '../../schemas/index.js';
 import { migrateLatest, migrateRollback, migrateStatus } from '../../src/db/migrate.js';
+import type { LiveColumn } from '../../src/realtime/types.js';
 import { openStore } from '../../src/stores/index.js';
 import { SqlStore } from '../../src/stores/sql/store.js';
 import { scratchDatabase, unavailable } from '../support/databases.js';
@@ -31,7 +32,7 @@ async function assertMatches(store: SqlStore, def: FamilyDef) {
   const want = Object.entries(def.columns);
   assert.deepEqual(info.columns.map((c) => c.name), want.map(([n]) => n), `${def.name}: columns in order`);
   for (const [name, col] of want) {
-    const live = info.byName.get(name)!;
+    const live: LiveColumn = info.byName.get(name)!;
     const where = `${def.name}.${name}`;
     assert.ok(expectedKind(col.kind, store.kind as 'sqlite', col.autoIncrement).includes(live.kind), `${where}: kind ${live.kind} (${live.sqlType}) for ${col.kind}`);
     if (col.kind === 'varchar') assert.equal(live.length, col.length, `${where}: width`);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { defaultMappings } from '../../src/config/settings.js';
+import { ara } from '../support/cli.js';
 import { scratchDatabase, unavailable, type ScratchDatabase } from '../support/databases.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -16,7 +17,6 @@ import { startTestServer, type TestServer } from '../support/server.js';
  */
 const run = promisify(execFile);
 const DUMPS = resolve(import.meta.dirname, '../../../shared/reference/alembic');
-const CLI = resolve(import.meta.dirname, '../../src/cli.ts');
 
 async function load(kind: 'pg' | 'mysql', url: string): Promise<void> {
   const file = join(DUMPS, kind === 'pg' ? 'asterisk-schema-postgresql.sql' : 'asterisk-schema-mysql.sql');
@@ -91,10 +91,7 @@ for (const kind of ['pg', 'mysql'] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'ara-check-'));
       try {
         writeFileSync(join(dir, 'ara.conf'), `[general]\nmigrate = no\n[databases]\nmain => ${db.url}\n`);
-        const res = await run(process.execPath, ['--import', 'tsx', CLI, '-c', join(dir, 'ara.conf'), 'check']).then(
-          (r) => ({ code: 0, out: r.stdout }),
-          (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
-        );
+        const res = await ara(['-c', join(dir, 'ara.conf'), 'check']);
         assert.equal(res.code, 1, res.out);
         assert.match(res.out, /database main \((pg|mysql)\): reachable/);
         // alembic never creates the static table; every realtime family is there.

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadSettings } from '../../src/config/settings.js';
+import { ara as runAra } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /** `GET /switch/<context>/<exten>`, `ara dialplan explain`, and the `[dialplan]` settings. */
@@ -99,19 +98,9 @@ describe('GET /switch is behind the Asterisk access check', () => {
 });
 
 describe('ara dialplan explain', () => {
-  const CLI = resolve(import.meta.dirname, '../../src/cli.ts');
-  const exec = promisify(execFile);
   let dir: string;
   let conf: string;
-  const ara = async (args: string[]) => {
-    try {
-      const r = await exec(process.execPath, ['--import', 'tsx', CLI, '-c', conf, ...args]);
-      return { code: 0, out: r.stdout, err: r.stderr };
-    } catch (e) {
-      const x = e as { code: number; stdout: string; stderr: string };
-      return { code: x.code, out: x.stdout, err: x.stderr };
-    }
-  };
+  const ara = (args: string[]) => runAra(['-c', conf, ...args]);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ara-dialplan-'));

@@ -27,7 +27,6 @@ declare module 'fastify' {
 
 export interface AsteriskRoutesOptions {
   realtime: Realtime;
-  prefix: string;
   /** the realtime switch (issue 5): resolves pbx_realtime's lookups on dialplan families */
   dialplan?: DialplanSwitch;
 }
