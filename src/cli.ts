@@ -181,6 +181,29 @@ dialplanCmd
     }
   });
 
+program
+  .command('import')
+  .description('import Asterisk .conf files (pjsip.conf, sip.conf, extensions.conf, ...) into realtime rows, all or nothing')
+  .argument('<files...>', 'the files; the name (or the content) says which kind')
+  .option('--into <where>', 'realtime (rows, the rest static) | static (whole files into ast_config)', 'realtime')
+  .option('--dry-run', 'print what would change against the database, write nothing')
+  .option('-d, --database <name>', 'write into this database instead of where extconfig.conf maps each family')
+  .action(async (files: string[], opts: { into: string; dryRun?: boolean; database?: string }) => {
+    const { runImport } = await import('./import/command.js');
+    process.exitCode = await runImport(settings_({}), { files, into: opts.into, dryRun: opts.dryRun === true, ...(opts.database ? { database: opts.database } : {}) });
+  });
+
+program
+  .command('export')
+  .description('write a file (pjsip.conf, ...) or one family back in .conf syntax; importing it again changes nothing')
+  .argument('<what>', 'a file name (pjsip.conf, sip.conf, iax.conf, voicemail.conf, queues.conf, musiconhold.conf, extensions.conf) or a family')
+  .option('--format <format>', 'conf', 'conf')
+  .option('-o, --output <file>', 'write here instead of stdout')
+  .action(async (what: string, opts: { format: string; output?: string }) => {
+    const { runExport } = await import('./import/command.js');
+    process.exitCode = await runExport(settings_({}), what, { format: opts.format, ...(opts.output ? { output: opts.output } : {}) });
+  });
+
 const tokenCmd = program.command('token').description('bearer tokens of the management API (/api/v1)');
 
 tokenCmd
