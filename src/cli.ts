@@ -204,6 +204,40 @@ program
     process.exitCode = await runExport(settings_({}), what, { format: opts.format, ...(opts.output ? { output: opts.output } : {}) });
   });
 
+program
+  .command('history')
+  .description('versions of the configuration, newest first: who changed what, when (API requests, imports, rollbacks)')
+  .argument('[target]', 'FAMILY or FAMILY/KEY (ast_config/FILE for a static file)')
+  .option('--since <date>', 'versions at or after this ISO 8601 date or time')
+  .option('--limit <n>', 'at most this many', '50')
+  .option('-d, --database <name>', 'the database whose history to read (default: main, else the first SQL one)')
+  .action(async (target: string | undefined, opts: { since?: string; limit: string; database?: string }) => {
+    const { runHistory } = await import('./history/command.js');
+    process.exitCode = await runHistory(settings_({}), target, opts);
+  });
+
+program
+  .command('diff')
+  .description('what version V1 changed, or how the state after V2 differs from the state after V1 (secrets masked)')
+  .argument('<v1>', 'a version from ara history')
+  .argument('[v2]', 'a later version')
+  .option('-d, --database <name>', 'the database whose history to read')
+  .action(async (v1: string, v2: string | undefined, opts: { database?: string }) => {
+    const { runDiff } = await import('./history/command.js');
+    process.exitCode = await runDiff(settings_({}), v1, v2, opts);
+  });
+
+program
+  .command('rollback')
+  .description('restore the rows version V changed to their state before it, as one new version')
+  .argument('<v>', 'a version from ara history')
+  .option('--force', 'even when later versions changed the same rows (their changes are overwritten)')
+  .option('-d, --database <name>', 'the database whose history to use')
+  .action(async (v: string, opts: { force?: boolean; database?: string }) => {
+    const { runRollback } = await import('./history/command.js');
+    process.exitCode = await runRollback(settings_({}), v, { force: opts.force === true, ...(opts.database ? { database: opts.database } : {}) });
+  });
+
 const tokenCmd = program.command('token').description('bearer tokens of the management API (/api/v1)');
 
 tokenCmd

@@ -25,6 +25,12 @@ export interface AuditEntry {
   /** the row before and after, secrets masked; null when it did not exist */
   before: unknown;
   after: unknown;
+  /** who, for the history: the token's name, "import", "rollback" */
+  actor?: string;
+  /** the version a rollback restores the state before */
+  rollbackOf?: number;
+  /** before and after with their real values, for rollback; never shown (default: before/after) */
+  raw?: { before: unknown; after: unknown };
 }
 
 export interface AuditRecord {
@@ -53,10 +59,40 @@ export function maskSecrets<T extends Record<string, unknown>>(row: T | null, se
 
 export async function requireAuditTable(store: RealtimeStore): Promise<void> {
   if (!(await store.describe(AUDIT_TABLE))) throw new MissingTable(store.name, AUDIT_TABLE);
+  if (!(await store.describe(VERSIONS_TABLE))) throw new MissingTable(store.name, VERSIONS_TABLE);
+}
+
+export const VERSIONS_TABLE = 'ara_versions';
+
+/** Where a version came from, by the resource its entries name. */
+const sourceOf = (resource: string) => (resource === 'import' || resource === 'rollback' ? resource : 'api');
+
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/**
+ * One version per transaction: the entries of one API request, bulk request, import run or
+ * rollback share it. Returns its id.
+ */
+async function recordVersion(trx: Knex | Knex.Transaction, at: string, first: AuditEntry): Promise<number> {
+  const row = {
+    at,
+    actor: (first.actor ?? (first.tokenId ? `token ${first.tokenId}` : sourceOf(first.resource))).slice(0, 128),
+    source: sourceOf(first.resource),
+    request_id: first.requestId.slice(0, 64),
+    rollback_of: first.rollbackOf ?? null,
+  };
+  if (/mysql/.test(String((trx as Knex).client.dialect))) {
+    await trx(VERSIONS_TABLE).insert(row);
+    const res = (await trx.raw('select last_insert_id() as id')) as unknown as [{ id: number }[]];
+    return Number(res[0][0]!.id);
+  }
+  const [got] = (await trx(VERSIONS_TABLE).insert(row, ['id'])) as { id: number }[];
+  return Number(got!.id);
 }
 
 export async function recordAudit(trx: Knex | Knex.Transaction, entries: readonly AuditEntry[]): Promise<void> {
   const at = new Date().toISOString();
+  const version = await recordVersion(trx, at, entries[0]!);
   // A few hundred rows per statement stays under every database's bound-parameter limit.
   for (let i = 0; i < entries.length; i += 100) {
     await trx(AUDIT_TABLE).insert(entries.slice(i, i + 100).map((e) => ({
@@ -67,8 +103,12 @@ export async function recordAudit(trx: Knex | Knex.Transaction, entries: readonl
       operation: e.operation,
       resource: e.resource.slice(0, 512),
       request_id: e.requestId.slice(0, 64),
-      before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
-      after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
+      before: json(e.before),
+      after: json(e.after),
+      version_id: version,
+      actor: e.actor?.slice(0, 128) ?? null,
+      before_raw: json(e.raw ? e.raw.before : e.before),
+      after_raw: json(e.raw ? e.raw.after : e.after),
     })));
   }
 }

@@ -195,7 +195,7 @@ async function writeRows(tx: Tx, plan: ImportPlan, places: ReadonlyMap<string, P
           await replaceRow(tx, p, key, gen && !def.columns[gen]!.autoIncrement ? { ...r.cells, [gen]: key } : r.cells, o.actor);
         } else {
           await tx.update(p, filtersOf(r.match), r.cells);
-          tx.audit(auditEntry(o.actor, { family: p.family, key: keyText(r.match), operation: 'replace', before: maskSecrets(current, def.secrets), after: maskSecrets(r.cells, def.secrets) }));
+          tx.audit(auditEntry(o.actor, { family: p.family, key: keyText(r.match), operation: 'replace', before: maskSecrets(current, def.secrets), after: maskSecrets(r.cells, def.secrets), raw: { before: current, after: r.cells } }));
         }
       }
     }
@@ -220,7 +220,7 @@ async function writeRows(tx: Tx, plan: ImportPlan, places: ReadonlyMap<string, P
         } else {
           const pk: Filter[] = def.primaryKey.map((column) => ({ column, op: '=', value: text(row[column]) }));
           await tx.delete(p, pk);
-          tx.audit(auditEntry(o.actor, { family: p.family, key: naturalKey, operation: 'delete', before: maskSecrets(row, def.secrets), after: null }));
+          tx.audit(auditEntry(o.actor, { family: p.family, key: naturalKey, operation: 'delete', before: maskSecrets(row, def.secrets), after: null, raw: { before: row, after: null } }));
         }
       }
     }
@@ -286,13 +286,21 @@ async function writeStatic(tx: Tx, p: Place, f: StaticFile, actor: Actor, out: O
   else if (wanted.length === 0) c.removed++;
   else c.changed++;
   out.diff.push(`${current.length === 0 ? '+' : wanted.length === 0 ? '-' : '~'} static ${f.file}  ${wanted.length} categor${wanted.length === 1 ? 'y' : 'ies'}, ${wanted.reduce((n, x) => n + x.variables.length, 0)} variables (was ${current.length} categories)`);
-  await tx.delete(p, [{ column: 'filename', op: '=', value: f.file }]);
-  const n = wanted.length;
-  for (const [i, cat] of wanted.entries()) {
+  await replaceStatic(tx, p, f.file, wanted);
+  tx.audit(auditEntry(actor, { family: 'ast_config', key: f.file, operation: current.length === 0 ? 'create' : wanted.length === 0 ? 'delete' : 'replace', before: current.length > 0 ? maskedCats(current) : null, after: wanted.length > 0 ? maskedCats(wanted) : null, raw: { before: current.length > 0 ? current : null, after: wanted.length > 0 ? wanted : null } }));
+}
+
+/** Replaces a static file's rows: categories in the order given, as Asterisk will read them. */
+export async function replaceStatic(tx: Tx, p: Place, file: string, cats: readonly StaticCategory[]): Promise<void> {
+  await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
+  const n = cats.length;
+  for (const [i, cat] of cats.entries()) {
+    // cat_metric follows the store's static order so Asterisk reads the categories as given.
     const catMetric = p.staticOrder === 'asc' ? i : n - 1 - i;
     for (const [j, v] of cat.variables.entries()) {
-      await tx.insert(p, { filename: f.file, category: cat.name, cat_metric: String(catMetric), var_metric: String(j), commented: '0', var_name: v.name, var_val: v.value });
+      await tx.insert(p, { filename: file, category: cat.name, cat_metric: String(catMetric), var_metric: String(j), commented: '0', var_name: v.name, var_val: v.value });
     }
   }
-  tx.audit(auditEntry(actor, { family: 'ast_config', key: f.file, operation: current.length === 0 ? 'create' : wanted.length === 0 ? 'delete' : 'replace', before: current.length > 0 ? maskedCats(current) : null, after: wanted.length > 0 ? maskedCats(wanted) : null }));
 }
+
+export const maskStatic = maskedCats;

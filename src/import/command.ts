@@ -42,7 +42,7 @@ export async function runImport(settings: Settings, a: ImportArgs): Promise<numb
       outcome = await applyPlan({ realtime: runtime.realtime, stores: runtime.stores }, plan, {
         dryRun: a.dryRun,
         ...(a.database ? { database: a.database } : {}),
-        actor: { tokenId: null, requestId: `import-${randomUUID()}`, resource: 'import' },
+        actor: { tokenId: null, name: 'import', requestId: `import-${randomUUID()}`, resource: 'import' },
         ...(bar ? { onProgress: bar } : {}),
       });
     } catch (err) {

@@ -27,7 +27,7 @@ export async function openWorld(): Promise<{ world: WriteWorld; runtime: Runtime
 /** Imports files given as name -> text, in one run, as `ara import` does. */
 export async function importTexts(world: WriteWorld, files: Record<string, string>, dryRun = false): Promise<Outcome> {
   const plan = mergePlans(Object.entries(files).map(([name, text]) => planFile(name, text, { into: 'realtime' })));
-  return applyPlan(world, plan, { dryRun, actor: { tokenId: null, requestId: 'test-import', resource: 'import' } });
+  return applyPlan(world, plan, { dryRun, actor: { tokenId: null, name: 'import', requestId: 'test-import', resource: 'import' } });
 }
 
 export async function exportTexts(world: WriteWorld, names: readonly string[]): Promise<Record<string, string>> {

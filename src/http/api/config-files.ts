@@ -147,7 +147,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
           }
         }
         const after = await read(tx, p, file, false);
-        tx.audit(auditEntry(actor, { family: 'ast_config', key: file, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? masked(current) : null, after: masked(after) }));
+        tx.audit(auditEntry(actor, { family: 'ast_config', key: file, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? masked(current) : null, after: masked(after), raw: { before: current.length > 0 ? current : null, after } }));
         return { after, created: current.length === 0 };
       });
       return sendTagged(req, reply, created ? 201 : 200, visible(file, after, secrets));
@@ -168,7 +168,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
         checkPreconditions(req, current.length > 0 ? etagOf(visible(file, current, secrets)) : null);
         if (current.length === 0) throw new NotFound(`no config file '${file}'`);
         await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
-        tx.audit(auditEntry(actor, { family: 'ast_config', key: file, operation: 'delete', before: masked(current), after: null }));
+        tx.audit(auditEntry(actor, { family: 'ast_config', key: file, operation: 'delete', before: masked(current), after: null, raw: { before: current, after: null } }));
       });
       return reply.code(204).send();
     },

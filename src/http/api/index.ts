@@ -8,6 +8,7 @@ import { bulkRoutes } from './bulk.js';
 import { configFileRoutes } from './config-files.js';
 import { dialplanRoutes } from './dialplan.js';
 import { familyRoutes } from './families.js';
+import { historyRoutes } from './history.js';
 import { lineRoutes } from './lines.js';
 import { OpenApi } from './openapi.js';
 import { MissingScope, NotFound, NotSupported, problemHandler, Unauthenticated } from './problem.js';
@@ -89,6 +90,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     await queueRoutes(v1, ctx);
     await bulkRoutes(v1, ctx);
     await auditRoutes(v1, ctx);
+    await historyRoutes(v1, ctx);
     await familyRoutes(v1, ctx);
   }, { prefix: API_PREFIX });
   openapi.finalize();

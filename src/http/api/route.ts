@@ -110,16 +110,28 @@ export function secretsVisible(req: FastifyRequest): boolean {
 /** Who changes what, for audit entries. */
 export interface Actor {
   tokenId: string | null;
+  /** who, as the history names them: the token's name (or id), "import", "rollback" */
+  name?: string;
+  /** set by a rollback: the version whose state before it restores */
+  rollbackOf?: number;
   requestId: string;
   resource: string;
 }
 
 export function actorOf(req: FastifyRequest): Actor {
-  return { tokenId: req.apiToken?.id ?? null, requestId: String(req.id), resource: req.url.split('?')[0]! };
+  const t = req.apiToken;
+  return { tokenId: t?.id ?? null, ...(t ? { name: t.name ?? `token ${t.id}` } : {}), requestId: String(req.id), resource: req.url.split('?')[0]! };
 }
 
 export function auditEntry(actor: Actor, e: Omit<AuditEntry, 'tokenId' | 'requestId' | 'resource'>): AuditEntry {
-  return { ...e, tokenId: actor.tokenId, requestId: actor.requestId, resource: actor.resource };
+  return {
+    ...e,
+    tokenId: actor.tokenId,
+    requestId: actor.requestId,
+    resource: actor.resource,
+    ...(actor.name !== undefined ? { actor: actor.name } : {}),
+    ...(actor.rollbackOf !== undefined ? { rollbackOf: actor.rollbackOf } : {}),
+  };
 }
 
 /** A single query parameter as a string (repeats refused). */

@@ -36,6 +36,11 @@ export async function readRow(tx: Tx, p: Place, filters: readonly Filter[], lock
   return rows[0] ? tx.row(p, rows[0]) : null;
 }
 
+/** A row's real values as typed JSON: what the history keeps for rollback. */
+export function rawRow(p: Place, row: Row | null): JsonRow | null {
+  return row ? toJson(p.def, row, p.table) : null;
+}
+
 /** The audit form of a row: typed JSON, secrets masked. */
 export function audited(p: Place, row: Row | null): JsonRow | null {
   return row ? maskSecrets(toJson(p.def, row, p.table), p.def?.secrets ?? []) : null;
@@ -55,7 +60,7 @@ export async function createRow(tx: Tx, p: Place, body: Record<string, unknown>,
   await tx.insert(p, cells);
   if (def?.key && key === undefined) key = await tx.lastInsertId();
   const after = def?.key ? await readRow(tx, p, keyFilter(def, key!)) : null;
-  tx.audit(auditEntry(actor, { family: p.family, key: key ?? '', operation: 'create', before: null, after: after ? audited(p, after) : audited(p, cellsRow(cells)) }));
+  tx.audit(auditEntry(actor, { family: p.family, key: key ?? '', operation: 'create', before: null, after: after ? audited(p, after) : audited(p, cellsRow(cells)), raw: { before: null, after: rawRow(p, after ?? cellsRow(cells)) } }));
   return { key: key ?? '', before: null, after, created: true };
 }
 
@@ -85,7 +90,7 @@ export async function replaceRow(tx: Tx, p: Place, key: string, body: Record<str
     await tx.update(p, keyFilter(def, key), full);
   }
   const after = await readRow(tx, p, keyFilter(def, key));
-  tx.audit(auditEntry(actor, { family: p.family, key, operation: current ? 'replace' : 'create', before: audited(p, current), after: audited(p, after) }));
+  tx.audit(auditEntry(actor, { family: p.family, key, operation: current ? 'replace' : 'create', before: audited(p, current), after: audited(p, after), raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
   return { key, before: current, after, created: !current };
 }
 
@@ -99,7 +104,7 @@ export async function patchRow(tx: Tx, p: Place, key: string, body: Record<strin
   delete cells[def.key];
   if (Object.keys(cells).length > 0) await tx.update(p, keyFilter(def, key), cells);
   const after = await readRow(tx, p, keyFilter(def, key));
-  tx.audit(auditEntry(actor, { family: p.family, key, operation: 'update', before: audited(p, current), after: audited(p, after) }));
+  tx.audit(auditEntry(actor, { family: p.family, key, operation: 'update', before: audited(p, current), after: audited(p, after), raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
   return { key, before: current, after, created: false };
 }
 
@@ -112,7 +117,7 @@ export async function deleteRow(tx: Tx, p: Place, key: string, actor: Actor, che
     throw new NotFound(`no ${p.family} '${key}'`);
   }
   await tx.delete(p, keyFilter(def, key));
-  tx.audit(auditEntry(actor, { family: p.family, key, operation: 'delete', before: audited(p, current), after: null }));
+  tx.audit(auditEntry(actor, { family: p.family, key, operation: 'delete', before: audited(p, current), after: null, raw: { before: rawRow(p, current), after: null } }));
   return { key, before: current, after: null, created: false };
 }
 
