@@ -5,6 +5,7 @@ import { tokenStoreFor } from './auth/tokens.js';
 import { accessCheck } from './http/access.js';
 import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { startRetention } from './history/retention.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -40,11 +41,13 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const boundPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   logger.info({ url, families: runtime.registry.families().length, config: settings.source }, 'ara-server listening');
+  const retention = startRetention(runtime.stores.values(), settings.history?.retentionDays ?? 0, logger);
   return {
     app,
     runtime,
     url,
     close: async () => {
+      retention.stop();
       await app.close();
       await runtime.close();
     },

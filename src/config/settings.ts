@@ -22,6 +22,8 @@ import { mappingsFrom, type Mapping } from './extconfig.js';
  *   families = extensions    ; families served as dialplans (realtime switch), comma-separated; `none` for none
  *   plain = extensions_old   ; of those, families Asterisk gets plain rows for (no server-side resolution)
  *   refresh = 5              ; seconds between full reloads (rows changed behind ara's back); 0 = never
+ *   [history]
+ *   retention = 90           ; days of versions kept; 0 (the default) keeps all
  */
 
 const listenSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'listen must be HOST:PORT');
@@ -47,6 +49,8 @@ export const settingsSchema = z.object({
     plain: z.array(z.string().min(1)),
     refreshSeconds: z.number().min(0).max(86400),
   }).optional(),
+  /** `[history] retention`: days of versions kept (0 or left out: all) */
+  history: z.object({ retentionDays: z.number().min(0) }).optional(),
   /** where the settings came from, for messages */
   source: z.string(),
 });
@@ -157,6 +161,7 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settin
       permit: values(ast, 'permit').flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
     },
     dialplan: dialplanSection(category(conf, 'dialplan'), file),
+    history: historySection(category(conf, 'history'), file),
     source: file,
   };
 }
@@ -169,6 +174,15 @@ function dialplanSection(cat: ConfCategory | undefined, file: string): NonNullab
   const refreshSeconds = refresh === undefined ? 5 : Number(refresh);
   if (!Number.isFinite(refreshSeconds) || refreshSeconds < 0) throw new ConfigError(`${file}: [dialplan] refresh must be a number of seconds (0 = never), not '${refresh}'`);
   return { families: familiesSet ? list('families') : ['extensions'], plain: list('plain'), refreshSeconds };
+}
+
+/** `[history]`: `retention = 90` keeps 90 days of versions (`90d` alike); 0 keeps all. */
+function historySection(cat: ConfCategory | undefined, file: string): NonNullable<Settings['history']> {
+  const v = last(cat, 'retention');
+  if (v === undefined) return { retentionDays: 0 };
+  const m = /^(\d+(?:\.\d+)?)\s*d?$/.exec(v.trim());
+  if (!m) throw new ConfigError(`${file}: [history] retention must be a number of days (0 = keep everything), not '${v}'`);
+  return { retentionDays: Number(m[1]) };
 }
 
 function last(cat: ConfCategory | undefined, name: string): string | undefined {
