@@ -73,6 +73,7 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
   const compiled = join(ROOT, 'dist/src/cli.js');
   const entry = opts.compiled && existsSync(compiled) ? [compiled] : ['--import', 'tsx', CLI];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry, '-c', join(dir, 'ara.conf'), 'serve'], {
+    cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
