@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CLI } from '../../support/cli.js';
+import { ara as araCli, CLI } from '../../support/cli.js';
 
 export interface AraOptions {
   /** name => URL for [databases]; default one SQLite file in the throwaway directory */
@@ -42,6 +42,10 @@ export interface RunningAra {
   store(family: string, fields: Record<string, string>): Promise<void>;
   /** POSTs a raw body to a path under /realtime */
   realtime(path: string, body: string): Promise<{ status: number; body: string }>;
+  /** a management API bearer token (`ara token create`, as an operator makes one) */
+  token(scopes?: string): Promise<string>;
+  /** replaces a static configuration file through the management API (`.conf` text) */
+  putConfigFile(name: string, text: string): Promise<void>;
   /** SIGTERM, SIGKILL after a deadline; deletes the directory */
   stop(): Promise<void>;
 }
@@ -134,11 +138,27 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
     const r = await fetch(`${url}/realtime/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     return { status: r.status, body: await r.text() };
   };
+  const token = async (scopes = 'read,write,secrets') => {
+    const r = await araCli(['-c', join(dir, 'ara.conf'), 'token', 'create', '--scope', scopes]);
+    if (r.code !== 0) throw new Error(`ara token create: ${r.code} ${r.err}`);
+    return r.out.trim();
+  };
+  let adminToken: string | undefined;
   return {
     url,
     dir,
     output,
     realtime,
+    token,
+    putConfigFile: async (name, text) => {
+      adminToken ??= await token();
+      const r = await fetch(`${url}/api/v1/config-files/${encodeURIComponent(name)}?secrets=true`, {
+        method: 'PUT',
+        body: text,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'text/plain' },
+      });
+      if (r.status !== 200 && r.status !== 201) throw new Error(`PUT config file ${name}: ${r.status} ${await r.text()}`);
+    },
     store: async (family, fields) => {
       const r = await realtime(`${family}/store`, new URLSearchParams(fields).toString().replace(/\+/g, '%20'));
       if (r.body !== '1\n') throw new Error(`storing into ${family}: ${r.status} ${JSON.stringify(r.body)}`);
