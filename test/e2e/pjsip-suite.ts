@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
 import { AsteriskNode, skipWithoutAsterisk } from './harness/asterisk.js';
 import { curlExtconfig, RES_CURL_CONF, startAra, type RunningAra } from './harness/ara.js';
+import { lineRows, PJSIP_FAMILIES, SORCERY_REALTIME } from './harness/pjsip.js';
 import { sippRegister } from './harness/sipp.js';
 
 /** Where ara keeps its rows for one run of the suite: a URL for ara.conf and a knex client to look. */
@@ -14,26 +15,9 @@ export interface SuiteDatabase {
   drop(): Promise<void>;
 }
 
-export const PJSIP_FAMILIES = ['ps_endpoints', 'ps_auths', 'ps_aors', 'ps_contacts', 'ps_domain_aliases', 'ps_endpoint_id_ips'];
-
-/** sorcery.conf sending PJSIP's objects to realtime (as the README says). */
-export const SORCERY_REALTIME = [
-  '[res_pjsip]',
-  'endpoint = realtime,ps_endpoints',
-  'auth = realtime,ps_auths',
-  'aor = realtime,ps_aors',
-  'contact = realtime,ps_contacts',
-  'domain_alias = realtime,ps_domain_aliases',
-  '[res_pjsip_endpoint_identifier_ip]',
-  'identify = realtime,ps_endpoint_id_ips',
-  '',
-].join('\n');
-
-/** A PJSIP line as an operator provisions it: endpoint, digest auth, aor with one contact. */
+/** A PJSIP line as an operator provisions it, stored through ara's realtime interface. */
 export async function provisionLine(ara: RunningAra, id: string, password: string): Promise<void> {
-  await ara.store('ps_aors', { id, max_contacts: '1', remove_existing: 'yes' });
-  await ara.store('ps_auths', { id, auth_type: 'userpass', username: id, password });
-  await ara.store('ps_endpoints', { id, transport: 'transport-udp', aors: id, auth: id, context: 'default', disallow: 'all', allow: 'ulaw' });
+  for (const [family, fields] of lineRows(id, password)) await ara.store(family, fields);
 }
 
 /**

@@ -20,7 +20,7 @@ export interface AraOptions {
   extconfig?: string;
   /** extra ara.conf text appended after [databases] (e.g. a [dialplan] section) */
   conf?: string;
-  /** log_level (default info) */
+  /** log_level (default info; the start is seen in an info line) */
   logLevel?: string;
   /** node options for the ara process, e.g. ['--import', '/path/preload.js'] */
   nodeArgs?: string[];
@@ -34,6 +34,8 @@ export interface AraOptions {
 export interface RunningAra {
   /** http://127.0.0.1:PORT */
   url: string;
+  /** the ara process */
+  pid: number;
   /** the throwaway directory holding ara.conf, extconfig.conf and SQLite files */
   dir: string;
   /** every line ara wrote to stdout/stderr */
@@ -146,6 +148,7 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
   let adminToken: string | undefined;
   return {
     url,
+    pid: child.pid!,
     dir,
     output,
     realtime,

@@ -158,6 +158,8 @@ export interface AsteriskOptions {
   ports?: Partial<AsteriskPorts>;
   /** how long booting may take, ms (default 60 s: the machine may be busy) */
   bootTimeoutMs?: number;
+  /** asterisk.conf's verbose level (default 3; 0 for benchmarks) */
+  verbose?: number;
 }
 
 /** Modules that would listen on fixed ports or reach outside, and that no test needs. */
@@ -248,7 +250,7 @@ export class AsteriskNode {
         `astrundir => ${d}/run`,
         `astlogdir => ${d}/log`,
         '[options]',
-        'verbose = 3',
+        `verbose = ${opts.verbose ?? 3}`,
         ...(process.getuid?.() === 0 ? ['runuser = root', 'rungroup = root'] : []),
         '',
       ].join('\n'),
