@@ -124,8 +124,9 @@ rc=0
 # A file whose hook fails or whose server never answers must fail the run, not hang it: every
 # file gets a deadline (ARA_TEST_FILE_TIMEOUT ms), and a file whose tests are done exits even if
 # something it started still holds the event loop.
-node --import tsx --test --test-reporter=spec --test-concurrency=1 \
-  --test-timeout="${ARA_TEST_FILE_TIMEOUT:-600000}" --test-force-exit \
+bounded=(--test-timeout="${ARA_TEST_FILE_TIMEOUT:-600000}")
+[[ "$(node --help)" == *--test-force-exit* ]] && bounded+=(--test-force-exit) # Node >= 20.14
+node --import tsx --test --test-reporter=spec --test-concurrency=1 "${bounded[@]}" \
   ${node_opts[@]+"${node_opts[@]}"} "${files[@]}" || rc=$?
 log "tests exited with $rc"
 exit "$rc"
