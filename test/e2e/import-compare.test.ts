@@ -6,6 +6,7 @@ import { ara as araCli } from '../support/cli.js';
 import { allocatePorts, AsteriskNode, skipWithoutAsterisk, type AsteriskPorts } from './harness/asterisk.js';
 import { curlExtconfig, RES_CURL_CONF, startAra, type RunningAra } from './harness/ara.js';
 import { SORCERY_REALTIME } from './harness/pjsip.js';
+import { sippRegister } from './harness/sipp.js';
 
 /**
  * Moving in changes nothing: one Asterisk reads an administrator's .conf files, another reads
@@ -147,5 +148,33 @@ describe('a node from .conf files and a node from ara after ara import agree', s
         if (number === '150') assert.match(await node.rx('database get e2e greet'), /Value: hello/);
       }
     }
+  });
+
+  test('a SIPp REGISTER with the imported credentials succeeds on both nodes; a wrong password fails on both', async () => {
+    for (const node of [fromFiles, fromAra]) {
+      await sippRegister({ node, users: [{ user: '1001', password: 's3cret' }, { user: '2001', password: 'pw2001' }], expect: 'success', timeoutMs: 60_000 });
+      await sippRegister({ node, users: [{ user: '1001', password: 'wrong' }], expect: 'failure', timeoutMs: 60_000 });
+    }
+  });
+
+  test('a change through the API is a version; ara rollback undoes it and the node sees the old value', async () => {
+    const conf = join(ara.dir, 'ara.conf');
+    const token = await ara.token('read,write');
+    const res = await fetch(`${ara.url}/api/v1/families/ps_endpoints/1001`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ context: 'changed' }) });
+    assert.equal(res.status, 200, await res.text());
+    assert.match(await fromAra.rx('pjsip show endpoint 1001'), /context\s+:\s+changed\b/);
+    const history = await araCli(['-c', conf, 'history', 'ps_endpoints/1001']);
+    assert.equal(history.code, 0, history.err);
+    const [latest, imported] = history.out.trim().split('\n');
+    assert.match(imported!, /\bimport\s+import\b/);
+    const version = /^\s*(\d+)\s/.exec(latest!)![1]!;
+    assert.match(latest!, /\bapi\s+1 change/);
+    const rolled = await araCli(['-c', conf, 'rollback', version]);
+    assert.equal(rolled.code, 0, rolled.err);
+    assert.match(await fromAra.rx('pjsip show endpoint 1001'), /context\s+:\s+from-internal\b/);
+    // Everything but the contact each node's registrar recorded from its own SIPp REGISTER.
+    const config = (out: string) => squeeze(out).filter((l) => !l.startsWith('Contact: 1001/sip:1001@'));
+    const [a, b] = await both('pjsip show endpoint 1001');
+    assert.deepEqual(config(b), config(a));
   });
 });
