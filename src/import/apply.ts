@@ -136,7 +136,7 @@ function generatedKey(def: FamilyDef): string | undefined {
 const norm = (v: CellValue | undefined): string | undefined => (v === undefined ? undefined : Array.isArray(v) ? v.join('\u0001') : v);
 
 /** The columns whose value the import changes, with their old and new values. */
-function changes(p: Place, def: FamilyDef, current: Row, cells: Record<string, CellValue>): { column: string; before?: string; after?: string }[] {
+function changes(def: FamilyDef, current: Row, cells: Record<string, CellValue>): { column: string; before?: string; after?: string }[] {
   const gen = generatedKey(def);
   const cols = new Set([...Object.keys(cells), ...Object.keys(current)]);
   const out: { column: string; before?: string; after?: string }[] = [];
@@ -154,7 +154,6 @@ function changes(p: Place, def: FamilyDef, current: Row, cells: Record<string, C
     }
     out.push({ column: c, ...(a !== undefined ? { before: a } : {}), ...(b !== undefined ? { after: b } : {}) });
   }
-  void p;
   return out;
 }
 
@@ -183,7 +182,7 @@ async function writeRows(tx: Tx, plan: ImportPlan, places: ReadonlyMap<string, P
       out.diff.push(`+ ${r.family} ${keyText(r.match)}  ${Object.entries(r.cells).filter(([k]) => !(k in r.match)).map(([k, v]) => `${k}=${shown(def, k, norm(v))}`).join(' ')}`);
       remember(kept, r.family, gen ? w.key : keyText(r.match));
     } else {
-      const diff = changes(p, def, current, r.cells);
+      const diff = changes(def, current, r.cells);
       const key = def.key ? text(current[def.key]) : undefined;
       remember(kept, r.family, gen ? key! : keyText(r.match));
       if (diff.length === 0) {
@@ -210,7 +209,7 @@ async function writeRows(tx: Tx, plan: ImportPlan, places: ReadonlyMap<string, P
     for (const value of s.values) {
       for (const raw of await tx.select(p, [{ column: s.column, op: '=', value }], { lock: true })) {
         const row = tx.row(p, raw);
-        const naturalKey = naturalOf(plan, s.family, row);
+        const naturalKey = naturalOf(def, row);
         const id = gen ? text(row[gen]) : naturalKey;
         if (keep.has(id)) continue;
         count(out, s.family).removed++;
@@ -227,11 +226,16 @@ async function writeRows(tx: Tx, plan: ImportPlan, places: ReadonlyMap<string, P
   }
 }
 
-/** The natural key of a stored row, in the order the planned rows of its family name it. */
-function naturalOf(plan: ImportPlan, family: string, row: Row): string {
-  const sample = plan.rows.find((r) => r.family === family);
-  const cols = sample ? Object.keys(sample.match) : [];
-  return cols.map((c) => text(row[c])).join('/');
+/** The columns that name a row for people, where the key column is a number the database made. */
+const NATURAL: Readonly<Record<string, readonly string[]>> = {
+  extensions: ['context', 'exten', 'priority'],
+  voicemail: ['context', 'mailbox'],
+  queue_members: ['queue_name', 'interface'],
+  musiconhold_entry: ['name', 'position'],
+};
+
+function naturalOf(def: FamilyDef, row: Row): string {
+  return (NATURAL[def.name] ?? (def.key ? [def.key] : def.primaryKey)).map((c) => text(row[c])).join('/');
 }
 
 function remember(kept: Map<string, Set<string>>, family: string, key: string): void {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ara } from '../support/cli.js';
+import { ara, CLI } from '../support/cli.js';
 import { startTestServer } from '../support/server.js';
 import { importTexts, openWorld, totals } from './support.js';
 
@@ -114,6 +115,26 @@ describe('import writes through the transactional path', () => {
       assert.match((await server.post('/realtime/sippeers/single', 'name=1001')).body, /callerid=Alice\n$/);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('progress', () => {
+  const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+  test('a bar on a terminal for a large file, none when the output is not one', { skip: script ? false : 'no script(1) to give the import a terminal' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ara-import-tty-'));
+    try {
+      const sip = join(dir, 'sip.conf');
+      writeFileSync(sip, '[general]\n' + Array.from({ length: 300 }, (_, i) => `[p${i}]\ntype=friend\ncontext=c${i}\n`).join(''));
+      const quiet = await ara(['import', '--dry-run', sip], { ARA_DATA_DIR: join(dir, 'data') });
+      assert.equal(quiet.code, 0, quiet.err);
+      assert.doesNotMatch(quiet.err, /importing \[/);
+      const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+      const out = execFileSync(script!, ['-qec', [process.execPath, '--import', 'tsx', CLI, 'import', sip].map(quote).join(' '), '/dev/null'], { env: { ...process.env, ARA_DATA_DIR: join(dir, 'data') }, encoding: 'utf8' });
+      assert.match(out, /importing \[#+\] 300\/300/);
+      assert.match(out, /^sippeers\s+300\s+0\s+0\s+0/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
