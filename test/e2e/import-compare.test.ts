@@ -6,7 +6,7 @@ import { ara as araCli } from '../support/cli.js';
 import { allocatePorts, AsteriskNode, skipWithoutAsterisk, type AsteriskPorts } from './harness/asterisk.js';
 import { curlExtconfig, RES_CURL_CONF, startAra, type RunningAra } from './harness/ara.js';
 import { SORCERY_REALTIME } from './harness/pjsip.js';
-import { sippRegister } from './harness/sipp.js';
+import { sippCall, sippRegister } from './harness/sipp.js';
 
 /**
  * Moving in changes nothing: one Asterisk reads an administrator's .conf files, another reads
@@ -34,7 +34,7 @@ function adminFiles(p: AsteriskPorts): Record<string, string> {
       'inbound_auth/password = pw2001', 'endpoint/context = from-internal', 'endpoint/allow = ulaw', 'aor/max_contacts = 1', '',
     ].join('\n'),
     'sip.conf': [
-      '[general]', 'bindaddr = 127.0.0.1', `bindport = ${p.chanSip}`, 'context = default', 'disallow = all', 'allow = ulaw', '',
+      '[general]', 'bindaddr = 127.0.0.1', `bindport = ${p.chanSip}`, 'context = from-internal', 'allowguest = yes', 'disallow = all', 'allow = ulaw', '',
       '[3001]', 'type = friend', 'host = dynamic', 'secret = sipsecret', 'context = from-sip', 'callerid = "Carol" <3001>', '',
       '[3002]', 'type = peer', 'host = 127.0.0.1', 'port = 5998', 'context = from-trunk', 'disallow = all', 'allow = alaw', '',
     ].join('\n'),
@@ -47,7 +47,7 @@ function adminFiles(p: AsteriskPorts): Record<string, string> {
       '[general]', 'static = yes', 'writeprotect = no', '',
       '[globals]', 'GREETING = hello', '',
       '[from-internal]', 'include => in', '',
-      '[in]', 'exten => _1XX,1,Set(DB(e2e/hit)=${EXTEN}-one)', 'same => n,Set(DB(e2e/greet)=${GREETING})', 'same => n,Hangup()',
+      '[in]', 'exten => _1XX,1,Answer()', 'same => n,Set(DB(e2e/hit)=${EXTEN}-one)', 'same => n,Set(DB(e2e/greet)=${GREETING})', 'same => n,Hangup()',
       'exten => 200,1,Set(DB(e2e/hit)=two)', 'same => n,Hangup()', '',
     ].join('\n'),
   };
@@ -154,6 +154,21 @@ describe('a node from .conf files and a node from ara after ara import agree', s
     for (const node of [fromFiles, fromAra]) {
       await sippRegister({ node, users: [{ user: '1001', password: 's3cret' }, { user: '2001', password: 'pw2001' }], expect: 'success', timeoutMs: 60_000 });
       await sippRegister({ node, users: [{ user: '1001', password: 'wrong' }], expect: 'failure', timeoutMs: 60_000 });
+    }
+  });
+
+  test('a SIPp call into the dialplan runs the same priorities on both nodes', async () => {
+    for (const node of [fromFiles, fromAra]) {
+      await node.rx('database deltree e2e');
+      const r = await sippCall({ node, numbers: ['177'], port: node.ports.chanSip, timeoutMs: 60_000 });
+      assert.equal(r.successful, 1, r.output);
+      const deadline = Date.now() + 15_000;
+      let got: string | undefined;
+      while (Date.now() < deadline && got === undefined) {
+        got = /Value: (\S+)/.exec(await node.rx('database get e2e hit'))?.[1];
+        if (got === undefined) await sleep(100);
+      }
+      assert.equal(got, '177-one', node === fromFiles ? 'the node from files' : 'the node from ara');
     }
   });
 
