@@ -26,7 +26,7 @@ interface Entry {
 }
 
 /** Why a context cannot be realtime, or null. */
-type Parsed = { entries: Entry[]; staticVars: StaticVariable[]; blocker: Problem | null };
+type Parsed = { entries: Entry[]; staticVars: StaticVariable[]; notes: Problem[]; blocker: Problem | null };
 
 export function planExtensions(conf: ParsedConf, file: string, family = 'extensions'): ImportPlan {
   const plan = emptyPlan('extensions');
@@ -46,6 +46,7 @@ export function planExtensions(conf: ParsedConf, file: string, family = 'extensi
       continue;
     }
     contexts.push(cat.name);
+    plan.keptStatic.push(...parsed.notes);
     const seen = new Set<string>();
     for (const e of parsed.entries) {
       const k = `${e.exten}\u0000${e.priority}`;
@@ -65,7 +66,7 @@ export function planExtensions(conf: ParsedConf, file: string, family = 'extensi
 }
 
 function parseContext(cat: ConfCategory, plan: ImportPlan): Parsed {
-  const out: Parsed = { entries: [], staticVars: [], blocker: null };
+  const out: Parsed = { entries: [], staticVars: [], notes: [], blocker: null };
   let lastExten = '';
   let lastPri = -2;
   const labels = new Map<string, Map<string, number>>();
@@ -91,6 +92,7 @@ function parseContext(cat: ConfCategory, plan: ImportPlan): Parsed {
     } else {
       // include, ignorepat, switch, autohints, ...: the static part of the context
       out.staticVars.push({ name: v.name, value: v.value });
+      out.notes.push(at(v, `'${v.name} => ${v.value}' in [${cat.name}] has no realtime form (pbx_realtime serves extensions only); kept in the static file`));
       continue;
     }
     if (exten.includes('${')) block(v, `extension '${exten}' uses a variable, which pbx_config expands at load`);
@@ -118,6 +120,7 @@ function parseContext(cat: ConfCategory, plan: ImportPlan): Parsed {
     let ipri: number;
     if (pri === 'hint') {
       out.staticVars.push({ name: v.name, value: v.value });
+      out.notes.push(at(v, `hint ${exten}@${cat.name} has no realtime form (pbx_realtime serves no hints); kept in the static file`));
       continue;
     } else if (pri === 'next' || pri === 'n') {
       if (lastPri <= -2) {

@@ -75,7 +75,12 @@ describe('extensions.conf', () => {
       { name: 'in', variables: [{ name: 'include', value: 'other' }, { name: 'exten', value: '100,hint,PJSIP/100' }, { name: 'switch', value: 'IAX2/foo' }, { name: 'switch', value: 'Realtime/@extensions/p' }] },
       { name: 'lab', variables: [{ name: 'exten', value: 's,1(start),NoOp' }, { name: 'same', value: 'n,Goto(start)' }] },
     ]);
-    assert.deepEqual(plan.keptStatic.map((p) => `${p.line}: ${p.reason}`), ["15: context [lab] stays static: label 'start' (the realtime switch cannot look labels up)"]);
+    assert.deepEqual(plan.keptStatic.map((p) => `${p.line}: ${p.reason}`), [
+      "6: 'include => other' in [in] has no realtime form (pbx_realtime serves extensions only); kept in the static file",
+      '10: hint 100@in has no realtime form (pbx_realtime serves no hints); kept in the static file',
+      "12: 'switch => IAX2/foo' in [in] has no realtime form (pbx_realtime serves extensions only); kept in the static file",
+      "15: context [lab] stays static: label 'start' (the realtime switch cannot look labels up)",
+    ]);
     assert.deepEqual(plan.skipped.map((p) => p.line), [13]);
     assert.deepEqual(plan.scopes, [{ family: 'extensions', column: 'context', values: ['in'] }]);
   });
