@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { AsteriskNode, findAsterisk, freePort } from '../../test/e2e/harness/asterisk.js';
 import { curlExtconfig, RES_CURL_CONF, startAra, type RunningAra } from '../../test/e2e/harness/ara.js';
+import { killOnExit } from '../../test/e2e/harness/cleanup.js';
 import { driverExtconfig, lineRows, PJSIP_FAMILIES, SORCERY_REALTIME_CORE } from '../../test/e2e/harness/pjsip.js';
 import { sippRegister, type SippResult } from '../../test/e2e/harness/sipp.js';
 
@@ -99,6 +100,7 @@ async function withAra<T>(databases: Record<string, string>, run: (ara: RunningA
 
 function startNull(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/e2e/null-realtime.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  killOnExit(child);
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -152,6 +154,8 @@ async function scratchPg(base: string): Promise<string> {
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 
 async function main(): Promise<void> {
+  // Interrupted, still stop what was started (PostgreSQL is stopped from an exit handler).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
   const found = findAsterisk();
   if ('skip' in found) {
     console.log(`end-to-end benchmark skipped: ${found.skip}`);
