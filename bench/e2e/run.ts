@@ -10,7 +10,7 @@
  *
  * Each arm: a fresh Asterisk, a warm-up REGISTER per user (creates the contacts), then the
  * measured run (refreshes). sorcery.conf puts endpoint, auth, aor and contact on realtime. Prints REGISTERs/s, failures, the ratios a/c, a/d, b/e, and ara's own time per
- * realtime operation (p50/p99, measured inside the ara process, see ara-timing.ts).
+ * realtime operation (p50/p99, measured inside the ara process, see bench/ara-timing.ts).
  *
  *   ARA_BENCH_E2E_USERS=100 ARA_BENCH_E2E_REGISTERS=2000 ARA_BENCH_E2E_CONCURRENCY=10
  *   ARA_BENCH_E2E_ARMS=a,b,c,d,e     which arms to run
@@ -84,7 +84,8 @@ async function withAra<T>(databases: Record<string, string>, run: (ara: RunningA
   const ara = await startAra({
     compiled: true,
     databases,
-    nodeArgs: ['--import', 'tsx', '--import', join(ROOT, 'bench/e2e/ara-timing.ts')],
+    // Compiled like ara itself (npm run build), so ara's process runs no TypeScript loader.
+    nodeArgs: ['--import', join(ROOT, 'dist/bench/ara-timing.js')],
     env: { ARA_TIMING_FILE: timingFile },
   });
   try {
