@@ -6,10 +6,7 @@ import type { ChangeStream } from '../realtime/events.js';
 import type { Logger } from '../realtime/realtime.js';
 import type { RealtimeStore } from '../realtime/types.js';
 import { openLdapStore } from './ldap/index.js';
-import type { Dialect } from './sql/dialect.js';
-import { mysql } from './sql/mysql.js';
-import { postgres } from './sql/pg.js';
-import { sqlite } from './sql/sqlite.js';
+import { SQL_DIALECTS } from './sql/dialects.js';
 import { SqlStore } from './sql/store.js';
 
 /**
@@ -67,8 +64,6 @@ export function sqlStoreOf(store: RealtimeStore): SqlStore | undefined {
   const inner = store instanceof CachedStore ? store.inner : store;
   return inner instanceof SqlStore ? inner : undefined;
 }
-
-const SQL_DIALECTS: Record<'sqlite3' | 'pgsql' | 'mysql', Dialect> = { sqlite3: sqlite, pgsql: postgres, mysql };
 
 /** Our options are not the driver's: take them out of the URL before it reaches pg or mysql2. */
 const OWN_PARAMS = ['chunks', 'static_order', 'pool_max', 'query_timeout', 'connect_timeout', 'cache_ttl', 'cache_size'];
