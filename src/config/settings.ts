@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { familyDef, families } from '../../schemas/index.js';
+import { families } from '../../schemas/index.js';
 import { ConfigError } from '../realtime/errors.js';
 import { ARA_CONF_SECTIONS } from './ara-conf-keys.js';
-import { category, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
+import { category, lastValue as last, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
 import { databaseOptionProblems } from './database-options.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
 
@@ -213,11 +213,6 @@ function dialplanSection(cat: ConfCategory | undefined, file: string): NonNullab
   return { families: familiesSet ? list('families') : ['extensions'], plain: list('plain'), refreshSeconds };
 }
 
-function last(cat: ConfCategory | undefined, name: string): string | undefined {
-  const all = values(cat, name);
-  return all[all.length - 1];
-}
-
 /** `sqlite:` paths are relative to ara.conf; `${ARA_DATA_DIR}` names the data directory. */
 function expandPaths(url: string, base: string, dataDir: string): string {
   const u = url.replace(/\$\{ARA_DATA_DIR\}/g, dataDir);
@@ -257,4 +252,3 @@ export function redact(url: string): string {
     .replace(/([?&](?:password|pass|secret)=)[^&]*/gi, '$1***');
 }
 
-export { familyDef };
