@@ -71,14 +71,6 @@ export class StoreUnavailable extends RealtimeError {
   }
 }
 
-export class DriverNotAvailable extends RealtimeError {
-  readonly code = 'driver_not_available';
-  readonly status = 500;
-  constructor(readonly driver: string) {
-    super(`driver '${driver}' is not available in this version of ara-server`);
-  }
-}
-
 export class Unauthorized extends RealtimeError {
   readonly code = 'unauthorized';
   readonly status = 401;

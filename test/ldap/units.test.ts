@@ -184,7 +184,7 @@ describe('the ara.conf URL of an LDAP database', () => {
     bad('ldap://h/dc=x?bind_dn=cn=a,dc=x&password=', /non-empty password/);
     bad('ldap://h/dc=x?bind_dn=cn=a,dc=x&password=${NOPE}', /NOPE, which is not set/);
     bad('ldap://h/dc=x?password=x', /without bind_dn/);
-    bad('ldap://h/dc=x?colour=blue', /unknown LDAP option 'colour'/);
+    bad('ldap://h/dc=x?colour=blue', /unknown option 'colour'/);
     bad('ldaps://h/dc=x?starttls=yes', /ldaps/);
     bad('ldap://cn=a:pw@h/dc=x', /bind_dn= and password=/);
     bad('ldap://h/dc=x?query_timeout=soon', /query_timeout/);

@@ -51,18 +51,32 @@ export class SqlStore implements RealtimeStore {
   }
 
   async single(table: TableInfo, filters: readonly Filter[]): Promise<Row | null> {
-    const conds = toConditions(table, filters);
-    // LIMIT is written, not bound: SQLite plans `LIMIT ?` five times slower on wide tables.
-    const ranges = this.ranges(conds);
-    const sql = this.sql(`1|${table.table}|${shape(conds, ranges)}`, () => this.where(this.knex(table.table).select('*'), conds, ranges), ' limit 1');
-    const res = await this.exec(sql, this.bindConds(conds, ranges), 'one');
+    const { prepared, values } = this.lookup('single', table, filters);
+    const res = await this.exec(prepared, values, 'one');
     return res.rows[0] ? this.toRow(res.columns, res.rows[0]) : null;
   }
 
   async multi(table: TableInfo, filters: readonly Filter[]): Promise<Row[]> {
+    const { prepared, values } = this.lookup('multi', table, filters);
+    const res = await this.exec(prepared, values, 'rows');
+    return res.rows.map((r) => this.toRow(res.columns, r));
+  }
+
+  /** The statement `single` or `multi` sends for these filters, with its values (to EXPLAIN it). */
+  statementOf(op: 'single' | 'multi', table: TableInfo, filters: readonly Filter[]): { sql: string; bindings: unknown[] } {
+    const { prepared, values } = this.lookup(op, table, filters);
+    return { sql: prepared.sql, bindings: this.bindingsOf(prepared, values) };
+  }
+
+  private lookup(op: 'single' | 'multi', table: TableInfo, filters: readonly Filter[]): { prepared: Prepared; values: unknown[] } {
     const conds = toConditions(table, filters);
     const ranges = this.ranges(conds);
-    const sql = this.sql(`m|${table.table}|${shape(conds, ranges)}`, () => {
+    const values = this.bindConds(conds, ranges);
+    if (op === 'single') {
+      // LIMIT is written, not bound: SQLite plans `LIMIT ?` five times slower on wide tables.
+      return { prepared: this.sql(`1|${table.table}|${shape(conds, ranges)}`, () => this.where(this.knex(table.table).select('*'), conds, ranges), ' limit 1'), values };
+    }
+    const prepared = this.sql(`m|${table.table}|${shape(conds, ranges)}`, () => {
       // Asterisk's SQL drivers order multi results by the first lookup column; the primary
       // key breaks ties so every store answers in the same order.
       const q = this.where(this.knex(table.table).select('*'), conds, ranges);
@@ -70,8 +84,7 @@ export class SqlStore implements RealtimeStore {
       for (const c of order) q.orderBy(c, 'asc');
       return q;
     });
-    const res = await this.exec(sql, this.bindConds(conds, ranges), 'rows');
-    return res.rows.map((r) => this.toRow(res.columns, r));
+    return { prepared, values };
   }
 
   async update(table: TableInfo, filters: readonly Filter[], fields: readonly Field[]): Promise<number> {
@@ -225,8 +238,12 @@ export class SqlStore implements RealtimeStore {
     return p;
   }
 
+  private bindingsOf(p: Prepared, values: readonly unknown[]): unknown[] {
+    return p.order.map((o) => (typeof o === 'number' ? values[o] : o.constant));
+  }
+
   private async exec(p: Prepared, values: readonly unknown[], mode: RunMode) {
-    const bindings = p.order.map((o) => (typeof o === 'number' ? values[o] : o.constant));
+    const bindings = this.bindingsOf(p, values);
     const sql = p.sql;
     return this.guard(async () => {
       const client = this.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
