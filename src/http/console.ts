@@ -21,16 +21,16 @@ export function consoleDir(): string | undefined {
 
 export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string | undefined } = {}): Promise<void> {
   const dir = opts.dir ?? consoleDir();
+  // The page's relative asset paths need the trailing slash.
+  app.get(CONSOLE_PREFIX, async (_req, reply) => reply.redirect(`${CONSOLE_PREFIX}/`));
   if (!dir) {
     app.get(`${CONSOLE_PREFIX}/*`, async (_req, reply) =>
       reply.code(404).type('text/plain; charset=utf-8').send('the web console is not built: run `npm run build`\n'));
-    app.get(CONSOLE_PREFIX, async (_req, reply) => reply.redirect(`${CONSOLE_PREFIX}/`));
     return;
   }
   await app.register(fastifyStatic, {
     root: dir,
     prefix: `${CONSOLE_PREFIX}/`,
-    redirect: true,
     // swagger-ui registers @fastify/static too; the reply decorator may exist already.
     decorateReply: false,
     // The asset names do not change with their content; revalidate instead of caching blind.
