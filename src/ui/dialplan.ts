@@ -206,6 +206,13 @@ function Explain(props: { contexts: string[]; context: string }) {
     }
   };
   const win = result?.winner;
+  // The switch lists each matching row (one per priority); people think in extensions.
+  const patterns: { pattern: string; early: boolean }[] = [];
+  for (const c of result?.candidates ?? []) {
+    const seen = patterns.find((p) => p.pattern === c.pattern);
+    if (seen) seen.early ||= c.result === 2;
+    else patterns.push({ pattern: c.pattern, early: c.result === 2 });
+  }
   return html`<form class="card explain" onSubmit=${ask} aria-labelledby="explain-title">
     <h2 id="explain-title">Who answers this number?</h2>
     <div class="grid">
@@ -221,9 +228,9 @@ function Explain(props: { contexts: string[]; context: string }) {
       ${win ? html`<p class="winner"><strong>Winner:</strong> <code data-testid="winner">${win.pattern}</code> in ${result.context},
         priority ${result.priority}: <code>${win.row.app ?? ''}(${win.row.appdata ?? ''})</code></p>`
         : html`<p class="winner"><strong>No extension answers ${result.exten} in ${result.context}.</strong></p>`}
-      ${result.candidates.length > 0 ? html`<p>Candidates in precedence order:</p>
-        <ol class="candidates">${result.candidates.map((c) => html`<li class=${win && c.pattern === win.pattern ? 'won' : 'beaten'}>
-          <code>${c.pattern}</code> ${win && c.pattern === win.pattern ? '— wins' : '— beaten'}${c.result === 2 ? ' (early match)' : ''}</li>`)}</ol>` : null}
+      ${patterns.length > 0 ? html`<p>Candidates in precedence order:</p>
+        <ol class="candidates">${patterns.map((c) => html`<li class=${win && c.pattern === win.pattern ? 'won' : 'beaten'}>
+          <code>${c.pattern}</code> ${win && c.pattern === win.pattern ? '— wins' : '— beaten'}${c.early ? ' (early match)' : ''}</li>`)}</ol>` : null}
     </div>` : null}
   </form>`;
 }

@@ -43,7 +43,7 @@ describe('the web console', { skip: skipBrowser }, () => {
     ok(await s.call('PUT', '/api/v1/pjsip/lines/1001', { token: admin, body: { endpoint: { context: 'default', allow: 'ulaw,alaw', transport: 'transport-udp' }, auth: { password: SECRET }, aor: { max_contacts: 1 } } }));
     for (const [exten, priorities] of [
       ['1001', [{ app: 'Answer' }, { app: 'Dial', appdata: 'PJSIP/1001,20' }, { app: 'Hangup' }]],
-      ['_10XX', [{ app: 'Dial', appdata: 'PJSIP/${EXTEN},20' }]],
+      ['_10XX', [{ app: 'Dial', appdata: 'PJSIP/${EXTEN},20' }, { app: 'Hangup' }]],
       ['_1XXX', [{ app: 'Playback', appdata: 'invalid' }]],
       ['_X.', [{ app: 'Hangup' }]],
     ] as const) ok(await s.call('PUT', `/api/v1/dialplan/default/${encodeURIComponent(exten)}`, { token: admin, body: { priorities } }));
@@ -119,7 +119,7 @@ describe('the web console', { skip: skipBrowser }, () => {
     const winner = await page.waitForSelector('[data-testid=winner]');
     assert.equal(await winner!.evaluate((e) => e.textContent), '_10XX');
     const candidates = await page.$$eval('.candidates li', (li) => li.map((x) => x.textContent ?? ''));
-    assert.deepEqual(candidates.map((c) => c.split(' ')[0]), ['_10XX', '_1XXX', '_X.']);
+    assert.deepEqual(candidates.map((c) => c.split(' ')[0]), ['_10XX', '_1XXX', '_X.'], 'each extension once, in precedence order');
     assert.match(candidates[1]!, /beaten/);
     await page.screenshot({ path: join(chromium.artifacts, 'dialplan.png'), fullPage: true });
 
