@@ -6,6 +6,7 @@ import { DialplanScreen } from './dialplan.js';
 import { HealthScreen } from './health.js';
 import { html } from './html.js';
 import { LinesScreen } from './lines.js';
+import { NodesScreen } from './nodes.js';
 import { forgetToken, savedToken, saveToken } from './session.js';
 
 /** The console's shell: sign in with a token, then one screen per hash route. */
@@ -14,6 +15,7 @@ const SCREENS = [
   { route: 'lines', title: 'Lines' },
   { route: 'dialplan', title: 'Dialplan' },
   { route: 'config-files', title: 'Config files' },
+  { route: 'nodes', title: 'Nodes', optional: '/api/v1/nodes' },
   { route: 'health', title: 'Health' },
 ] as const;
 type Route = (typeof SCREENS)[number]['route'];
@@ -77,6 +79,15 @@ function App() {
       (e) => { forgetToken(); setLoginError(e); setChecking(false); },
     );
   }, []);
+  // Screens whose API this server may not have (push): shown only when it answers.
+  const [offered, setOffered] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    if (!session) return;
+    for (const sc of SCREENS) {
+      if (!('optional' in sc)) continue;
+      session.api.get(sc.optional).then(() => setOffered((o) => new Set([...o, sc.route])), () => undefined);
+    }
+  }, [session]);
   useEffect(() => {
     document.title = `${SCREENS.find((s) => s.route === route)!.title} · ara-server`;
   }, [route]);
@@ -94,7 +105,7 @@ function App() {
     <header class="top">
       <span class="brand">ara-server</span>
       <nav aria-label="Screens"><ul>
-        ${SCREENS.map((s) => html`<li><a href=${`#/${s.route}`} aria-current=${route === s.route ? 'page' : undefined}>${s.title}</a></li>`)}
+        ${SCREENS.filter((s) => !('optional' in s) || offered.has(s.route)).map((s) => html`<li><a href=${`#/${s.route}`} aria-current=${route === s.route ? 'page' : undefined}>${s.title}</a></li>`)}
       </ul></nav>
       <div class="who">
         <span title="the token's name and scopes">${me.name ?? me.id} · <span data-testid="scopes">${me.scopes.join(', ')}</span></span>
@@ -102,10 +113,11 @@ function App() {
       </div>
     </header>
     <main id="main" tabIndex="-1">
-      ${route === 'lines' ? html`<${LinesScreen} api=${api} scopes=${me.scopes} />`
-        : route === 'dialplan' ? html`<${DialplanScreen} api=${api} scopes=${me.scopes} />`
+      ${route === 'dialplan' ? html`<${DialplanScreen} api=${api} scopes=${me.scopes} />`
         : route === 'config-files' ? html`<${ConfigFilesScreen} api=${api} scopes=${me.scopes} />`
-        : html`<${HealthScreen} api=${api} />`}
+        : route === 'nodes' && offered.has('nodes') ? html`<${NodesScreen} api=${api} scopes=${me.scopes} />`
+        : route === 'health' ? html`<${HealthScreen} api=${api} />`
+        : html`<${LinesScreen} api=${api} scopes=${me.scopes} />`}
     </main>
   </div>`;
 }

@@ -172,6 +172,10 @@ describe('the web console', { skip: skipBrowser }, () => {
     await page.waitForSelector('tr[data-exten="1001"]');
     assert.deepEqual((await buttonTexts(page)).filter((b) => writes.includes(b)), []);
     assert.equal(await page.$('#dialplan-new-context'), null);
+    // Screens of APIs this server does not have are not offered.
+    const nodes = (await s.call('GET', '/api/v1/nodes', { token: ro })).status;
+    const links = await page.$$eval('nav[aria-label=Screens] a', (a) => a.map((x) => x.getAttribute('href')));
+    assert.deepEqual(links, ['#/lines', '#/dialplan', '#/config-files', ...(nodes === 200 ? ['#/nodes'] : []), '#/health']);
     await page.screenshot({ path: join(chromium.artifacts, 'read-only.png') });
     await page.browserContext().close();
   });
