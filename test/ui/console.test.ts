@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
+import { sqlStoreOf } from '../../src/stores/index.js';
 import { startApiServer, type ApiServer } from '../api/support.js';
 import { bodyText, buttonTexts, signIn, skipBrowser, startChromium, waitForText, type Chromium } from './browser.js';
 
@@ -216,11 +217,11 @@ describe('the web console', { skip: skipBrowser }, () => {
   });
 
   test('10,000 lines: one page at a time, searched on the server, at phone width', async () => {
-    for (let b = 0; b < 10; b++) {
-      const operations = Array.from({ length: 1000 }, (_, i) => ({ op: 'create', family: 'ps_endpoints', row: { id: `5${String(b * 1000 + i).padStart(4, '0')}`, context: 'bulk', aors: `5${String(b * 1000 + i).padStart(4, '0')}` } }));
-      const r = await s.call('POST', '/api/v1/bulk', { token: admin, body: { operations } });
-      assert.equal(r.status, 200, r.text);
-    }
+    // Straight into the table: ten thousand audited API writes would cost a minute.
+    const sql = sqlStoreOf([...s.server.runtime.stores.values()][0]!)!;
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({ id: `5${String(i).padStart(4, '0')}`, context: 'bulk', aors: `5${String(i).padStart(4, '0')}` }));
+    for (let i = 0; i < rows.length; i += 500) await sql.knex('ps_endpoints').insert(rows.slice(i, i + 500));
+    assert.equal((await s.call('GET', '/api/v1/pjsip/lines?limit=1&id=59999', { token: ro })).json.items.length, 1);
     const page = await signIn(chromium, s.url, ro, 390);
     await page.waitForSelector('tr[data-line="1001"]');
     assert.equal((await page.$$('tr[data-line]')).length, 50, 'one page of 50');
