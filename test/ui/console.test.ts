@@ -216,6 +216,41 @@ describe('the web console', { skip: skipBrowser }, () => {
     }
   });
 
+  test('every control has a name, and the console works from the keyboard with a visible focus', async () => {
+    const ctx = await chromium.browser.createBrowserContext();
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${s.url}/ui/`);
+    await page.waitForSelector('#token');
+    // Sign in with the keyboard alone: the token field takes the first Tab.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'token');
+    await page.keyboard.type(admin);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('tr[data-line="1001"]');
+    const unnamed = `[...document.querySelectorAll('input, select, button, a[href], textarea')].filter((el) => {
+      const label = el.id && document.querySelector('label[for="' + el.id + '"]');
+      return !(label && label.textContent.trim()) && !el.getAttribute('aria-label') && !el.textContent.trim() && !el.getAttribute('aria-labelledby');
+    }).map((el) => el.outerHTML.slice(0, 80))`;
+    for (const [route, heading] of [['lines', 'Lines'], ['dialplan', 'Dialplan'], ['config-files', 'Config files'], ['health', 'Health']] as const) {
+      // Tab from the top of the page to the screen's link and follow it with Enter.
+      await page.evaluate('document.activeElement.blur()');
+      let reached = false;
+      for (let i = 0; i < 12 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = (await page.evaluate('document.activeElement.getAttribute("href")')) === `#/${route}`;
+      }
+      assert.ok(reached, `the ${heading} link is reachable with Tab`);
+      const outline = String(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'));
+      assert.notEqual(outline, 'none', 'the focused link shows its focus');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(`document.querySelector('main h1')?.textContent === ${JSON.stringify(heading)}`);
+      await page.waitForNetworkIdle({ idleTime: 200 });
+      assert.deepEqual(await page.evaluate(unnamed), [], `every control of ${heading} has an accessible name`);
+    }
+    await ctx.close();
+  });
+
   test('10,000 lines: one page at a time, searched on the server, at phone width', async () => {
     // Straight into the table: ten thousand audited API writes would cost a minute.
     const sql = sqlStoreOf([...s.server.runtime.stores.values()][0]!)!;
