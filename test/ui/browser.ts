@@ -43,8 +43,8 @@ export async function startChromium(): Promise<Chromium> {
 }
 
 /** Signs in on the console's login form with a token, in a fresh browser context. */
-export async function signIn(c: Chromium, base: string, token: string, width = 1280): Promise<Page> {
-  const ctx = await c.browser.createBrowserContext();
+export async function signIn(c: Chromium, base: string, token: string, width = 1280, downloadPath?: string): Promise<Page> {
+  const ctx = await c.browser.createBrowserContext(downloadPath ? { downloadBehavior: { policy: 'allow', downloadPath } } : {});
   const page = await ctx.newPage();
   page.setDefaultTimeout(20_000);
   await page.setViewport({ width, height: 860 });
