@@ -269,7 +269,7 @@ describe('the web console', { skip: skipBrowser }, () => {
     const rows = Array.from({ length: 10_000 }, (_, i) => ({ id: `5${String(i).padStart(4, '0')}`, context: 'bulk', aors: `5${String(i).padStart(4, '0')}` }));
     for (let i = 0; i < rows.length; i += 500) await sql.knex('ps_endpoints').insert(rows.slice(i, i + 500));
     assert.equal((await s.call('GET', '/api/v1/pjsip/lines?limit=1&id=59999', { token: ro })).json.items.length, 1);
-    const page = await signIn(chromium, s.url, ro, 390);
+    const page = await signIn(chromium, s.url, rw, 390);
     await page.waitForSelector('tr[data-line="1001"]');
     assert.equal((await page.$$('tr[data-line]')).length, 50, 'one page of 50');
     await page.click('xpath/.//button[normalize-space()="Next page"]');
@@ -278,6 +278,8 @@ describe('the web console', { skip: skipBrowser }, () => {
     await fill(page, '#line-search', '9999');
     await page.waitForFunction(`document.querySelectorAll('tr[data-line]').length === 1`);
     assert.ok(await page.$('tr[data-line="59999"]'));
+    await page.click('button[aria-label="Edit line 59999"]');
+    await page.waitForSelector('#line-endpoint-context');
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     assert.equal(overflow, 0, 'no horizontal scroll of the page at 390px (tables scroll in their own box)');
     await page.screenshot({ path: join(chromium.artifacts, 'lines-phone.png'), fullPage: true });
