@@ -1,6 +1,7 @@
 /**
  * Remakes the README's screenshots of the console (docs/console-*.png) against a throwaway
- * server with sample data: `node --import tsx test/ui/readme-screenshots.ts`.
+ * server with sample data: `node --import tsx test/ui/readme-screenshots.ts`, then
+ * `optipng -o3 docs/console-*.png` to keep them small.
  */
 import { join } from 'node:path';
 import { startApiServer } from '../api/support.js';
