@@ -36,11 +36,11 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string |
     // The asset names do not change with their content; revalidate instead of caching blind.
     cacheControl: true,
     maxAge: 0,
-    setHeaders: (reply) => {
+    setHeaders: (res) => {
       // Everything the console loads is its own; no inline script, no other origin.
-      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
+      res.setHeader('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader('referrer-policy', 'no-referrer');
     },
   });
 }
