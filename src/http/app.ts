@@ -5,6 +5,7 @@ import type { AccessCheck } from './access.js';
 import { managementApi, type ManagementApiOptions } from './api/index.js';
 import { answerError, asteriskRoutes } from './asterisk/routes.js';
 import { switchRoutes } from './switch/index.js';
+import { consoleRoutes } from './console.js';
 
 export interface AppOptions {
   realtime: Realtime;
@@ -58,6 +59,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   // Encapsulated: its auth hook, parsers and error handler never touch /realtime.
   if (opts.api) await app.register(managementApi, { ...opts.api, realtime: opts.realtime });
+  // The web console: static files that talk to the API above with the user's token.
+  if (opts.api) await app.register(consoleRoutes);
   return app;
 }
 

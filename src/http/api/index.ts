@@ -14,6 +14,7 @@ import { MissingScope, NotFound, NotSupported, problemHandler, Unauthenticated }
 import { queueRoutes } from './queues.js';
 import type { ApiContext } from './route.js';
 import { voicemailRoutes } from './voicemail.js';
+import { whoamiRoutes } from './whoami.js';
 
 /**
  * The management REST API: `/api/v1/...` (bearer tokens, problem JSON), its OpenAPI document at
@@ -90,6 +91,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     await bulkRoutes(v1, ctx);
     await auditRoutes(v1, ctx);
     await familyRoutes(v1, ctx);
+    await whoamiRoutes(v1, ctx);
   }, { prefix: API_PREFIX });
   openapi.finalize();
 }
