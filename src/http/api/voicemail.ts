@@ -88,7 +88,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const p = await place();
       const show = secretsVisible(req);
       const actor = actorOf(req);
-      const w = await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
+      const w = await inTransaction(ctx.realtime, p.store, async (tx) => {
         const current = await readRow(tx, p, box(context, mailbox), true);
         checkPreconditions(req, tag(p, current, show));
         if (!current) return createRow(tx, p, { ...parseBody(s.create, body), context, mailbox }, actor);
@@ -109,7 +109,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const body = parseBody(s.patch, req.body);
       const p = await place();
       const show = secretsVisible(req);
-      const w = await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
+      const w = await inTransaction(ctx.realtime, p.store, async (tx) => {
         const current = await readRow(tx, p, box(context, mailbox), true);
         checkPreconditions(req, tag(p, current, show));
         if (!current) throw new NotFound(`no voicemail box ${mailbox}@${context}`);
@@ -127,7 +127,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const { context, mailbox } = names(req);
       const p = await place();
       const show = secretsVisible(req);
-      await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
+      await inTransaction(ctx.realtime, p.store, async (tx) => {
         const current = await readRow(tx, p, box(context, mailbox), true);
         checkPreconditions(req, tag(p, current, show));
         if (!current) throw new NotFound(`no voicemail box ${mailbox}@${context}`);
