@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { familyDef, families } from '../../schemas/index.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from './errors.js';
 import { category, parseConf, values, type ConfCategory } from './conf-parser.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
 

@@ -3,7 +3,7 @@ import { BadRequest, MissingTable, StoreUnavailable } from './errors.js';
 import type { ChangeStream } from './events.js';
 import type { Registry } from './registry.js';
 import { checkRequirements } from './require.js';
-import type { Field, Filter, OwnQuery, RealtimeStore, RequireProblem, Requirement, Row, StaticEntry, StoredRow, TableInfo, Target } from './types.js';
+import type { Field, Filter, OwnQuery, RealtimeInterface, RealtimeStore, RequireProblem, Requirement, Row, StaticEntry, StoredRow, TableInfo, Target } from './types.js';
 import { familyPlace, PlaceReader, readOwn, runWrite, staticPlace, type Place, type WriteOptions, type WriteTx } from './write.js';
 
 export interface Logger {
@@ -18,7 +18,7 @@ export interface Logger {
  * way Asterisk does (reference §2.2), and publishes every write. Surfaces call this, never a
  * store directly.
  */
-export class Realtime {
+export class Realtime implements RealtimeInterface {
   /** The last static config each file was served with: a store outage must not empty sip.conf. */
   private readonly lastStatic = new Map<string, StaticEntry[]>();
 
@@ -161,6 +161,12 @@ export class Realtime {
       }
       throw err;
     }
+  }
+
+  async columns(family: string): Promise<string[]> {
+    const [first] = this.registry.targets(family);
+    const info = first ? await first.store.describe(first.table) : null;
+    return info ? info.columns.map((c) => c.name) : [];
   }
 
   private async table(t: Target): Promise<TableInfo> {

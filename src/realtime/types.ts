@@ -83,6 +83,23 @@ export interface TableInfo {
 }
 
 /**
+ * The realtime interface by family, as a surface asks it (realtime.ts implements it; the
+ * realtime switch decorates it for dialplan families, dialplan/switched.ts).
+ */
+export interface RealtimeInterface {
+  single(family: string, filters: readonly Filter[]): Promise<Row | null>;
+  multi(family: string, filters: readonly Filter[]): Promise<Row[]>;
+  /** update and update2: `lookup` selects rows, `fields` are written */
+  update(family: string, lookup: readonly Filter[], fields: readonly Field[]): Promise<number>;
+  store(family: string, fields: readonly Field[]): Promise<number>;
+  destroy(family: string, filters: readonly Filter[]): Promise<number>;
+  require(family: string, reqs: readonly Requirement[]): Promise<RequireProblem[]>;
+  staticFile(file: string): Promise<StaticEntry[]>;
+  /** the live column names of the family's first priority (update2 splits its glued lists by them) */
+  columns(family: string): Promise<string[]>;
+}
+
+/**
  * One connection to one backend. Every method takes validated, column-checked input: the realtime
  * layer has already matched columns against `describe(table)`.
  */

@@ -1,6 +1,6 @@
 import knexFactory from 'knex';
 import { driverOf } from '../config/settings.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { CachedStore } from '../realtime/cache.js';
 import type { ChangeStream } from '../realtime/events.js';
 import type { Logger } from '../realtime/realtime.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { astConfig, families } from '../../../schemas/index.js';
 import { parseConf } from '../../config/conf-parser.js';
-import { ConfigError } from '../../realtime/errors.js';
+import { ConfigError } from '../../config/errors.js';
 import type { StaticEntry } from '../../realtime/types.js';
 import { checkPreconditions, etagOf, sendTagged } from './etag.js';
 import { BadParameter, MissingScope, NotFound, parseBody, ValidationFailed } from './problem.js';

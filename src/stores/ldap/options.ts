@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../realtime/errors.js';
+import { ConfigError } from '../../config/errors.js';
 import { isPlausibleDn } from './dn.js';
 
 /**

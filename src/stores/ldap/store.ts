@@ -7,7 +7,7 @@ import { WriteRejected } from '../../realtime/errors.js';
 import type { Logger } from '../../realtime/realtime.js';
 import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, StoreReader, StoreTransaction, TableInfo } from '../../realtime/types.js';
 import { isTextKind } from '../../realtime/values.js';
-import { decodeChunks, encodeChunk, isExtendedField } from '../sql/chunks.js';
+import { decodeChunks, encodeChunk, isExtendedField } from '../../realtime/chunks.js';
 import { ALREADY_EXISTS, Directory, NO_SUCH_OBJECT, resultCode, values } from './directory.js';
 import { containerChain, firstRdn, rdnString, splitDn } from './dn.js';
 import { and, canonicalInteger, compileCondition, render, type AttrCaps, type Compiled, type Node } from './filter.js';
