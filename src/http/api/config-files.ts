@@ -5,10 +5,10 @@ import { astConfig, families } from '../../../schemas/index.js';
 import { parseConf } from '../../config/conf-parser.js';
 import { ConfigError } from '../../config/errors.js';
 import type { StaticEntry } from '../../realtime/types.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { etagOf, sendTagged } from './etag.js';
 import { BadParameter, MissingScope, NotFound, parseBody, ValidationFailed } from './problem.js';
 import { actorOf, auditEntry, queryString, route, secretsVisible, type ApiContext } from './route.js';
-import { inTransaction, reader, staticPlace, type Place, type Reader } from './tx.js';
+import { lockedWrite, reader, staticPlace, type Place, type Reader } from './tx.js';
 
 /**
  * Static config files (`sip.conf`, `queues.conf`, ... as Asterisk loads them from the
@@ -133,9 +133,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const actor = actorOf(req);
-      const { after, created } = await inTransaction(ctx.realtime, p.store, async (tx) => {
-        const current = await read(tx, p, file, true);
-        checkPreconditions(req, current.length > 0 ? etagOf(visible(file, current, secrets)) : null);
+      const { after, created } = await lockedWrite(ctx.realtime, req, p.store, (tx) => read(tx, p, file, true), (current) => current.length > 0 ? etagOf(visible(file, current, secrets)) : null, async (tx, current) => {
         if (!secrets && hasSecrets(current)) throw new MissingScope(`'${file}' holds secret variables this token cannot see; replacing it needs the secrets scope and ?secrets=true`);
         await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
         const n = body.categories.length;
@@ -163,9 +161,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const actor = actorOf(req);
-      await inTransaction(ctx.realtime, p.store, async (tx) => {
-        const current = await read(tx, p, file, true);
-        checkPreconditions(req, current.length > 0 ? etagOf(visible(file, current, secrets)) : null);
+      await lockedWrite(ctx.realtime, req, p.store, (tx) => read(tx, p, file, true), (current) => current.length > 0 ? etagOf(visible(file, current, secrets)) : null, async (tx, current) => {
         if (current.length === 0) throw new NotFound(`no config file '${file}'`);
         await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
         recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: file, operation: 'delete', before: masked(current), after: null }));

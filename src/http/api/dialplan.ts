@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import { compareExtensionsWithCallerId } from '../../dialplan/compare.js';
 import type { Filter } from '../../realtime/types.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { etagOf, sendTagged } from './etag.js';
 import { mappedName } from './families.js';
 import { BadParameter, NotFound, parseBody, ValidationFailed, type FieldError } from './problem.js';
 import { actorOf, auditEntry, route, type ApiContext } from './route.js';
 import { valueSchema } from './schemas.js';
-import { familyPlace, inTransaction, reader, type Place, type Reader } from './tx.js';
+import { familyPlace, lockedWrite, reader, type Place, type Reader } from './tx.js';
 
 /**
  * Dialplan extensions of the `extensions` family: all priorities of one `context/exten` as an
@@ -122,9 +122,7 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const wanted = numbered(body.priorities);
       const p = await place();
       const actor = actorOf(req);
-      const { list, created } = await inTransaction(ctx.realtime, p.store, async (tx) => {
-        const current = await priorities(tx, p, context, exten, true);
-        checkPreconditions(req, current.length > 0 ? etagOf({ context, exten, priorities: current }) : null);
+      const { list, created } = await lockedWrite(ctx.realtime, req, p.store, (tx) => priorities(tx, p, context, exten, true), (current) => current.length > 0 ? etagOf({ context, exten, priorities: current }) : null, async (tx, current) => {
         await tx.delete(p, filters(context, exten));
         for (const w of wanted) await tx.insert(p, { context, exten, priority: String(w.priority), app: w.app, appdata: w.appdata });
         const after = await priorities(tx, p, context, exten, false);
@@ -143,9 +141,7 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const { context, exten } = names(req);
       const p = await place();
       const actor = actorOf(req);
-      await inTransaction(ctx.realtime, p.store, async (tx) => {
-        const current = await priorities(tx, p, context, exten, true);
-        checkPreconditions(req, current.length > 0 ? etagOf({ context, exten, priorities: current }) : null);
+      await lockedWrite(ctx.realtime, req, p.store, (tx) => priorities(tx, p, context, exten, true), (current) => current.length > 0 ? etagOf({ context, exten, priorities: current }) : null, async (tx, current) => {
         if (current.length === 0) throw new NotFound(`no extension '${exten}' in context '${context}'`);
         await tx.delete(p, filters(context, exten));
         recordAudit(tx, auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: 'delete', before: current, after: null }));

@@ -1,7 +1,9 @@
+import type { FastifyRequest } from 'fastify';
 import { AUDIT_TABLE } from '../../audit/audit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { RealtimeStore, StoredRow } from '../../realtime/types.js';
 import { PlaceReader, type Place, type WriteTx } from '../../realtime/write.js';
+import { checkPreconditions } from './etag.js';
 import { Conflict } from './problem.js';
 
 /**
@@ -35,6 +37,26 @@ export function sameStore(places: readonly Place[], what: string): RealtimeStore
 /** Runs `fn` as one unit of work on `store`; every change in it is audited (recordAudit). */
 export function inTransaction<T>(realtime: Realtime, store: RealtimeStore, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return realtime.write(store, fn, { ownTables: [AUDIT_TABLE] });
+}
+
+/**
+ * The write sequence of every conditional resource, in one unit of work: read the resource
+ * under lock, check the request's If-Match / If-None-Match against the tag of what was read
+ * (`tag` answers null when the resource does not exist), then write and read back (`write`).
+ */
+export function lockedWrite<S, T>(
+  realtime: Realtime,
+  req: FastifyRequest,
+  store: RealtimeStore,
+  read: (tx: Tx) => Promise<S>,
+  tag: (current: S) => string | null,
+  write: (tx: Tx, current: S) => Promise<T>,
+): Promise<T> {
+  return inTransaction(realtime, store, async (tx) => {
+    const current = await read(tx);
+    checkPreconditions(req, tag(current));
+    return write(tx, current);
+  });
 }
 
 /** Reads outside a unit of work (lists, GETs). */

@@ -15,8 +15,9 @@ export const TEXT = 'text/plain; charset=utf-8';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    realtimeOp?: Op;
-    realtimeFamily?: string;
+    /** what the request asks, once its URL was read (declared with decorateRequest) */
+    realtimeOp: Op | undefined;
+    realtimeFamily: string | undefined;
   }
 }
 

@@ -14,13 +14,6 @@ import {
  * status says what happened for those who configure `failurecodes`.
  */
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    realtimeOp?: Op;
-    realtimeFamily?: string;
-  }
-}
-
 export interface AsteriskRoutesOptions {
   /** the realtime interface as Asterisk sees it (with the realtime switch in front, when served) */
   realtime: RealtimeInterface;
@@ -29,6 +22,8 @@ export interface AsteriskRoutesOptions {
 export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesOptions): Promise<void> {
   const { realtime } = opts;
   app.surfaces.claim(app.prefix, asteriskSurface);
+  app.decorateRequest('realtimeOp', undefined);
+  app.decorateRequest('realtimeFamily', undefined);
 
   // Asterisk sends form bodies; anything else is read as the same text, never as JSON.
   app.removeAllContentTypeParsers();
