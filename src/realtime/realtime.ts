@@ -4,7 +4,7 @@ import type { ChangeStream } from './events.js';
 import type { Registry } from './registry.js';
 import { checkRequirements } from './require.js';
 import type { Field, Filter, OwnQuery, RealtimeInterface, RealtimeStore, RequireProblem, Requirement, Row, StaticEntry, StoredRow, TableInfo, Target } from './types.js';
-import { familyPlace, PlaceReader, readOwn, runWrite, staticPlace, type Place, type WriteOptions, type WriteTx } from './write.js';
+import { familyPlace, PlaceReader, readOwn, runWrite, staticPlace, type CommitHook, type Place, type WriteOptions, type WriteTx } from './write.js';
 
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -21,6 +21,7 @@ export interface Logger {
 export class Realtime implements RealtimeInterface {
   /** The last static config each file was served with: a store outage must not empty sip.conf. */
   private readonly lastStatic = new Map<string, StaticEntry[]>();
+  private readonly commitHooks: CommitHook[] = [];
 
   constructor(
     readonly registry: Registry,
@@ -49,7 +50,12 @@ export class Realtime implements RealtimeInterface {
 
   /** One unit of work on one store: its row changes and own rows commit together (see write.ts). */
   write<T>(store: RealtimeStore, fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
-    return runWrite(store, this.journal, this.changes, fn, options);
+    return runWrite(store, this.journal, this.changes, this.commitHooks, fn, options);
+  }
+
+  /** Runs `hook` at the end of every unit of work from now on (history, outbox). */
+  beforeCommit(hook: CommitHook): void {
+    this.commitHooks.push(hook);
   }
 
   /** Rows of one of ara's own tables in one store. */

@@ -31,6 +31,17 @@ export interface WriteOptions {
   ownTables?: readonly string[];
 }
 
+/**
+ * Runs at the end of every unit of work, before it commits, with everything it changed
+ * (`tx.events`): the place for rows derived from the changes themselves (history, outbox).
+ * What it appends commits with the changes; when it throws, nothing commits (on SQL).
+ */
+export interface CommitHook {
+  /** the own tables it appends to, checked before each unit of work starts */
+  ownTables: readonly string[];
+  beforeCommit(tx: WriteTx): void | Promise<void>;
+}
+
 /** Reads of the write side, by place. */
 export class PlaceReader {
   constructor(protected readonly r: StoreReader) {}
@@ -119,9 +130,9 @@ async function placeOf(family: string, t: Target, def: FamilyDef | undefined, ve
  * Runs `fn` as one unit of work on `store`. `journal` keeps own rows for a store that cannot
  * (a directory); without one, such a store refuses work that appends own rows.
  */
-export async function runWrite<T>(store: RealtimeStore, journal: RealtimeStore | undefined, changes: ChangeStream, fn: (tx: WriteTx) => Promise<T>, o: WriteOptions = {}): Promise<T> {
+export async function runWrite<T>(store: RealtimeStore, journal: RealtimeStore | undefined, changes: ChangeStream, hooks: readonly CommitHook[], fn: (tx: WriteTx) => Promise<T>, o: WriteOptions = {}): Promise<T> {
   const ownHome = store.holdsOwnTables ? store : journal;
-  for (const t of o.ownTables ?? []) {
+  for (const t of new Set([...(o.ownTables ?? []), ...hooks.flatMap((h) => h.ownTables)])) {
     if (!ownHome) throw new MissingTable(store.name, t);
     if (!(await ownHome.describe(t))) throw new MissingTable(ownHome.name, t);
   }
@@ -130,6 +141,7 @@ export async function runWrite<T>(store: RealtimeStore, journal: RealtimeStore |
     const result = await store.transaction(async (tx) => {
       w = new WriteTx(tx);
       const r = await fn(w);
+      for (const h of hooks) await h.beforeCommit(w);
       await appendAll(tx, w.own);
       return r;
     });
@@ -144,6 +156,7 @@ export async function runWrite<T>(store: RealtimeStore, journal: RealtimeStore |
   } finally {
     if (w) {
       for (const e of w.events) changes.publish(e);
+      if (w.events.length > 0) for (const h of hooks) await h.beforeCommit(w);
       if (w.own.length > 0) {
         if (!ownHome) throw new MissingTable(store.name, w.own[0]!.table);
         const own = w.own;
