@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { driverOf, loadSettings, redact, type Settings } from './config/settings.js';
 import { migrateLatest, migrateRollback, migrateStatus } from './db/migrate.js';
-import { ConfigError } from './realtime/errors.js';
+import { ConfigError } from './config/errors.js';
 import { checkRequirements } from './realtime/require.js';
 import { openStore, sqlStoreOf } from './stores/index.js';
 import { startServer } from './server.js';

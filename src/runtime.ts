@@ -40,7 +40,7 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
       }
     }
     const registry = new Registry(settings.mappings, stores);
-    const realtime = new Realtime(registry, log, changes);
+    const realtime = new Realtime(registry, log, changes, journalStore(stores));
     const dialplan = new DialplanSwitch(realtime, settings.dialplan, log);
     return {
       stores,
@@ -56,4 +56,11 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
     await closeAll();
     throw err;
   }
+}
+
+/** Where own rows of directory-backed families go: `main` when it can keep them, else the first that can (as API tokens). */
+function journalStore(stores: ReadonlyMap<string, RealtimeStore>): RealtimeStore | undefined {
+  const main = stores.get('main');
+  if (main?.holdsOwnTables) return main;
+  return [...stores.values()].find((s) => s.holdsOwnTables);
 }

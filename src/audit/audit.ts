@@ -1,6 +1,4 @@
-import type { Knex } from 'knex';
-import { MissingTable } from '../realtime/errors.js';
-import type { RealtimeStore } from '../realtime/types.js';
+import type { OwnQuery, OwnRow, StoredRow } from '../realtime/types.js';
 
 /**
  * The audit log: one row per changed row (or per whole resource for dialplan extensions and
@@ -51,26 +49,19 @@ export function maskSecrets<T extends Record<string, unknown>>(row: T | null, se
   return out as T;
 }
 
-export async function requireAuditTable(store: RealtimeStore): Promise<void> {
-  if (!(await store.describe(AUDIT_TABLE))) throw new MissingTable(store.name, AUDIT_TABLE);
-}
-
-export async function recordAudit(trx: Knex | Knex.Transaction, entries: readonly AuditEntry[]): Promise<void> {
-  const at = new Date().toISOString();
-  // A few hundred rows per statement stays under every database's bound-parameter limit.
-  for (let i = 0; i < entries.length; i += 100) {
-    await trx(AUDIT_TABLE).insert(entries.slice(i, i + 100).map((e) => ({
-      at,
-      token_id: e.tokenId,
-      family: e.family,
-      row_key: e.key,
-      operation: e.operation,
-      resource: e.resource.slice(0, 512),
-      request_id: e.requestId.slice(0, 64),
-      before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
-      after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
-    })));
-  }
+/** Adds the audit row of a change to the unit of work that makes it (WriteTx.append). */
+export function recordAudit(tx: { append(table: string, row: OwnRow): void }, e: AuditEntry): void {
+  tx.append(AUDIT_TABLE, {
+    at: new Date().toISOString(),
+    token_id: e.tokenId,
+    family: e.family,
+    row_key: e.key,
+    operation: e.operation,
+    resource: e.resource.slice(0, 512),
+    request_id: e.requestId.slice(0, 64),
+    before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
+    after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
+  });
 }
 
 export interface AuditQuery {
@@ -89,17 +80,20 @@ export interface AuditAfter {
   id: number;
 }
 
-/** Newest first. */
-export async function readAudit(knex: Knex, q: AuditQuery, limit: number, after?: AuditAfter): Promise<AuditRecord[]> {
-  const b = knex(AUDIT_TABLE).select('*');
-  if (q.family !== undefined) b.where('family', q.family);
-  if (q.key !== undefined) b.where('row_key', q.key);
-  if (q.tokenId !== undefined) b.where('token_id', q.tokenId);
-  if (q.since !== undefined) b.where('at', '>=', q.since);
-  if (q.until !== undefined) b.where('at', '<', q.until);
-  if (after) b.where((w) => w.where('at', '<', after.at).orWhere((x) => x.where('at', after.at).andWhere('id', '<', after.id)));
-  b.orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
-  const rows = (await b) as Record<string, unknown>[];
+/** Newest first; `read` runs the query on the store that keeps the table. */
+export async function readAudit(read: (table: string, q: OwnQuery) => Promise<StoredRow[]>, q: AuditQuery, limit: number, after?: AuditAfter): Promise<AuditRecord[]> {
+  const where: NonNullable<OwnQuery['where']>[number][] = [];
+  if (q.family !== undefined) where.push({ column: 'family', op: '=', value: q.family });
+  if (q.key !== undefined) where.push({ column: 'row_key', op: '=', value: q.key });
+  if (q.tokenId !== undefined) where.push({ column: 'token_id', op: '=', value: q.tokenId });
+  if (q.since !== undefined) where.push({ column: 'at', op: '>=', value: q.since });
+  if (q.until !== undefined) where.push({ column: 'at', op: '<', value: q.until });
+  const rows = await read(AUDIT_TABLE, {
+    where,
+    order: [{ column: 'at', desc: true }, { column: 'id', desc: true }],
+    ...(after ? { after: [after.at, after.id] } : {}),
+    limit,
+  });
   return rows.map((r) => ({
     id: Number(r.id),
     at: String(r.at),

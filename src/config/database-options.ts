@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from './errors.js';
 
 /**
  * The options of a database URL (its query string), one zod schema per driver. Every option is

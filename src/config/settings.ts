@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { families } from '../../schemas/index.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from './errors.js';
 import { ARA_CONF_SECTIONS } from './ara-conf-keys.js';
 import { category, lastValue as last, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
 import { databaseOptionProblems } from './database-options.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { databaseOptions } from '../../src/config/database-options.js';
 import { loadSettings } from '../../src/config/settings.js';
-import { ConfigError } from '../../src/realtime/errors.js';
+import { ConfigError } from '../../src/config/errors.js';
 import { openStore } from '../../src/stores/index.js';
 import { ara } from '../support/cli.js';
 

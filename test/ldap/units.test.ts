@@ -9,7 +9,7 @@ import { familyDef } from '../../schemas/index.js';
 import { LDIF_FILE, MAPPING_FILE, OIDS_FILE, SCHEMA_FILE, readRegistry, renderDefaultMapping, renderLdif, renderSchema } from '../../schemas/ldap/generate.js';
 import { ldapDefault, ldapDefaults } from '../../schemas/ldap/names.js';
 import { toConditions } from '../../src/realtime/columns.js';
-import { ConfigError } from '../../src/realtime/errors.js';
+import { ConfigError } from '../../src/config/errors.js';
 import type { Filter } from '../../src/realtime/types.js';
 import { escapeRdnValue, firstRdn, rdnString, splitDn } from '../../src/stores/ldap/dn.js';
 import { compileCondition, escapeValue, eq, parseLike, render, type AttrCaps } from '../../src/stores/ldap/filter.js';

@@ -10,7 +10,8 @@ import { dialplanRoutes } from './dialplan.js';
 import { familyRoutes } from './families.js';
 import { lineRoutes } from './lines.js';
 import { OpenApi } from './openapi.js';
-import { MissingScope, NotFound, NotSupported, problemHandler, Unauthenticated } from './problem.js';
+import { problemHandler } from '../problem.js';
+import { MissingScope, NotFound, NotSupported, Unauthenticated } from './problem.js';
 import { queueRoutes } from './queues.js';
 import type { ApiContext } from './route.js';
 import { voicemailRoutes } from './voicemail.js';
@@ -77,6 +78,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
 
   const ctx: ApiContext = { realtime: opts.realtime, tokens: opts.tokens as TokenStore, openapi, prefix: API_PREFIX };
   await app.register(async (v1) => {
+    v1.decorateRequest('apiToken', null);
     v1.setErrorHandler(problemHandler);
     v1.setNotFoundHandler((req, reply) => problemHandler(new NotFound(`no API resource ${req.method} ${req.url.split('?')[0]}`), req, reply));
     v1.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, v1.getDefaultJsonParser('error', 'error'));

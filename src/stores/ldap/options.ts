@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { databaseOptions } from '../../config/database-options.js';
-import { ConfigError } from '../../realtime/errors.js';
+import { ConfigError } from '../../config/errors.js';
 import { isPlausibleDn } from './dn.js';
 
 /**

@@ -3,9 +3,10 @@ import { familyDef } from '../../../schemas/index.js';
 import type { Assignment, Condition } from '../../realtime/columns.js';
 import { toAssignments, toConditions } from '../../realtime/columns.js';
 import { BadValue } from '../../realtime/errors.js';
-import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
+import type { ChangeProbe, Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, StoreReader, StoreTransaction, TableInfo } from '../../realtime/types.js';
 import { bindValue, sqlText, storedValue, translateError, whereConditions } from './convert.js';
 import type { Dialect, RunMode } from './dialect.js';
+import { SqlTransaction, translateSqlError } from './transaction.js';
 
 export interface SqlStoreOptions {
   /** apply the SQL drivers' `;`/`^XX` multi-value convention (default yes) */
@@ -23,6 +24,7 @@ const MISSING_TABLE_TTL_MS = 2000;
  */
 export class SqlStore implements RealtimeStore {
   readonly kind;
+  readonly holdsOwnTables = true;
   private readonly tables = new Map<string, { info: TableInfo | null; at: number }>();
   private readonly sqlCache = new Map<string, Prepared>();
 
@@ -144,6 +146,45 @@ export class SqlStore implements RealtimeStore {
       var_name: sqlText(r[3]),
       var_val: sqlText(r[4]),
     }));
+  }
+
+  get staticOrder(): 'asc' | 'desc' {
+    return this.options.staticOrder;
+  }
+
+  reader(): StoreReader {
+    return new SqlTransaction(this.knex, this.txInfo());
+  }
+
+  /** One database transaction: committed when `fn` resolves, rolled back when it throws. */
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.knex.transaction(async (trx) => fn(new SqlTransaction(trx, this.txInfo())));
+    } catch (err) {
+      throw translateSqlError(this, err);
+    }
+  }
+
+  /**
+   * SQLite can tell: `PRAGMA data_version` on a connection changes when another connection
+   * (another process, `sqlite3` on the command line) commits. Writes through ara itself do not
+   * change it, and need not: they arrive as change events. PostgreSQL and MySQL cannot.
+   */
+  changeProbe(): ChangeProbe | null {
+    if (this.kind !== 'sqlite') return null;
+    const pool = this.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+    return async () => {
+      const conn = (await pool.acquireConnection()) as { pragma(s: string, o: { simple: true }): unknown };
+      try {
+        return String(conn.pragma('data_version', { simple: true }));
+      } finally {
+        await pool.releaseConnection(conn);
+      }
+    };
+  }
+
+  private txInfo() {
+    return { name: this.name, kind: this.kind, dialect: this.dialect, chunks: this.options.chunks };
   }
 
   async ping(): Promise<void> {
