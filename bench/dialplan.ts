@@ -19,7 +19,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DialplanIndex } from '../src/dialplan/index.js';
 import { precedenceKey } from '../src/dialplan/compare.js';
-import { generateDialled, generateMixedPatterns } from '../src/dialplan/generate.js';
+import { generateDialled, generateMixedPatterns } from './generate.js';
 import { compilePattern, matchCompiled } from '../src/dialplan/match.js';
 
 export interface IndexVsScanResult {

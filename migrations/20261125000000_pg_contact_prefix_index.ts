@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from '../src/stores/sql/dialects.js';
 
 /**
  * Sorcery finds the contacts of an AOR with `id LIKE '<aor>;@%'` on every REGISTER. PostgreSQL
@@ -10,15 +11,11 @@ import type { Knex } from 'knex';
 const INDEX = 'ps_contacts_id_prefix';
 
 export async function up(knex: Knex): Promise<void> {
-  if (!isPostgres(knex)) return;
+  if (dialectOf(knex).kind !== 'pg') return;
   await knex.raw('create index if not exists ?? on ?? (?? varchar_pattern_ops)', [INDEX, 'ps_contacts', 'id']);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  if (!isPostgres(knex)) return;
+  if (dialectOf(knex).kind !== 'pg') return;
   await knex.raw('drop index if exists ??', [INDEX]);
-}
-
-function isPostgres(knex: Knex): boolean {
-  return ['pg', 'postgres', 'postgresql'].includes(String(knex.client.config.client));
 }

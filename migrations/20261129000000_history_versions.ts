@@ -9,6 +9,8 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('ara_versions', (t) => {
     t.increments('id', { primaryKey: true });
+    // names the version in its audit rows: written with them, before the id is known
+    t.string('unit', 36).notNullable().unique();
     t.string('at', 32).notNullable();
     // the token's name, "import", "rollback", ...
     t.string('actor', 128).notNullable();
@@ -18,18 +20,18 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['at']);
   });
   await knex.schema.alterTable('ara_audit', (t) => {
-    t.integer('version_id').nullable();
+    t.string('version_unit', 36).nullable();
     t.string('actor', 128).nullable();
     t.text('before_raw', 'longtext').nullable();
     t.text('after_raw', 'longtext').nullable();
-    t.index(['version_id']);
+    t.index(['version_unit']);
   });
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('ara_audit', (t) => {
-    t.dropIndex(['version_id']);
-    t.dropColumn('version_id');
+    t.dropIndex(['version_unit']);
+    t.dropColumn('version_unit');
     t.dropColumn('actor');
     t.dropColumn('before_raw');
     t.dropColumn('after_raw');

@@ -94,9 +94,9 @@ else
 fi
 
 # ---- 3. tests
-# The management API's /docs page is checked in a real browser: Debian's Chromium.
+# /docs and the web console are checked in a real browser: Debian's Chromium.
 if [[ "${ARA_TEST_BROWSER:-yes}" != none ]] && ! command -v chromium >/dev/null && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-  log "installing chromium for the /docs browser test (ARA_TEST_BROWSER=none skips it)"
+  log "installing chromium for the browser tests: /docs and the console (ARA_TEST_BROWSER=none skips them)"
   export DEBIAN_FRONTEND=noninteractive
   apt_install() { apt-get -o DPkg::Lock::Timeout=600 -qq install -y --no-install-recommends chromium >/dev/null; }
   apt_install || { apt-get -o DPkg::Lock::Timeout=600 -qq update >/dev/null && apt_install; } || log "WARNING: could not install chromium"

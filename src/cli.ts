@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { driverOf, loadSettings, redact, type Settings } from './config/settings.js';
 import { migrateLatest, migrateRollback, migrateStatus } from './db/migrate.js';
-import { ConfigError, DriverNotAvailable } from './realtime/errors.js';
+import { ConfigError } from './config/errors.js';
 import { checkRequirements } from './realtime/require.js';
 import { openStore, sqlStoreOf } from './stores/index.js';
 import { startServer } from './server.js';
@@ -322,7 +322,7 @@ function databases(settings: Settings, only?: string): [string, string][] {
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof DriverNotAvailable) {
+  if (err instanceof ConfigError) {
     console.error(`ara: ${err.message}`);
     process.exit(2);
   }

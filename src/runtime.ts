@@ -4,6 +4,7 @@ import { redact } from './config/settings.js';
 import { migrateLatest } from './db/migrate.js';
 import { DialplanSwitch } from './dialplan/switch.js';
 import { ChangeStream } from './realtime/events.js';
+import { historyHook } from './history/record.js';
 import { Realtime, type Logger } from './realtime/realtime.js';
 import { Registry } from './realtime/registry.js';
 import type { RealtimeStore } from './realtime/types.js';
@@ -40,7 +41,8 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
       }
     }
     const registry = new Registry(settings.mappings, stores);
-    const realtime = new Realtime(registry, log, changes);
+    const realtime = new Realtime(registry, log, changes, journalStore(stores));
+    realtime.beforeCommit(historyHook);
     const dialplan = new DialplanSwitch(realtime, settings.dialplan, log);
     return {
       stores,
@@ -56,4 +58,11 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
     await closeAll();
     throw err;
   }
+}
+
+/** Where own rows of directory-backed families go: `main` when it can keep them, else the first that can (as API tokens). */
+function journalStore(stores: ReadonlyMap<string, RealtimeStore>): RealtimeStore | undefined {
+  const main = stores.get('main');
+  if (main?.holdsOwnTables) return main;
+  return [...stores.values()].find((s) => s.holdsOwnTables);
 }

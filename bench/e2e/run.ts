@@ -10,7 +10,7 @@
  *
  * Each arm: a fresh Asterisk, a warm-up REGISTER per user (creates the contacts), then the
  * measured run (refreshes). sorcery.conf puts endpoint, auth, aor and contact on realtime. Prints REGISTERs/s, failures, the ratios a/c, a/d, b/e, and ara's own time per
- * realtime operation (p50/p99, measured inside the ara process, see ara-timing.ts).
+ * realtime operation (p50/p99, measured inside the ara process, see bench/ara-timing.ts).
  *
  *   ARA_BENCH_E2E_USERS=100 ARA_BENCH_E2E_REGISTERS=2000 ARA_BENCH_E2E_CONCURRENCY=10
  *   ARA_BENCH_E2E_ARMS=a,b,c,d,e     which arms to run
@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { AsteriskNode, findAsterisk, freePort } from '../../test/e2e/harness/asterisk.js';
 import { curlExtconfig, RES_CURL_CONF, startAra, type RunningAra } from '../../test/e2e/harness/ara.js';
+import { killOnExit } from '../../test/e2e/harness/cleanup.js';
 import { driverExtconfig, lineRows, PJSIP_FAMILIES, SORCERY_REALTIME_CORE } from '../../test/e2e/harness/pjsip.js';
 import { sippRegister, type SippResult } from '../../test/e2e/harness/sipp.js';
 
@@ -83,7 +84,8 @@ async function withAra<T>(databases: Record<string, string>, run: (ara: RunningA
   const ara = await startAra({
     compiled: true,
     databases,
-    nodeArgs: ['--import', 'tsx', '--import', join(ROOT, 'bench/e2e/ara-timing.ts')],
+    // Compiled like ara itself (npm run build), so ara's process runs no TypeScript loader.
+    nodeArgs: ['--import', join(ROOT, 'dist/bench/ara-timing.js')],
     env: { ARA_TIMING_FILE: timingFile },
   });
   try {
@@ -99,6 +101,7 @@ async function withAra<T>(databases: Record<string, string>, run: (ara: RunningA
 
 function startNull(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/e2e/null-realtime.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  killOnExit(child);
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -152,6 +155,8 @@ async function scratchPg(base: string): Promise<string> {
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 
 async function main(): Promise<void> {
+  // Interrupted, still stop what was started (PostgreSQL is stopped from an exit handler).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
   const found = findAsterisk();
   if ('skip' in found) {
     console.log(`end-to-end benchmark skipped: ${found.skip}`);

@@ -1,6 +1,4 @@
-import type { Knex } from 'knex';
-import { MissingTable } from '../realtime/errors.js';
-import type { RealtimeStore } from '../realtime/types.js';
+import type { OwnQuery, OwnRow, StoredRow } from '../realtime/types.js';
 
 /**
  * The audit log: one row per changed row (or per whole resource for dialplan extensions and
@@ -57,60 +55,40 @@ export function maskSecrets<T extends Record<string, unknown>>(row: T | null, se
   return out as T;
 }
 
-export async function requireAuditTable(store: RealtimeStore): Promise<void> {
-  if (!(await store.describe(AUDIT_TABLE))) throw new MissingTable(store.name, AUDIT_TABLE);
-  if (!(await store.describe(VERSIONS_TABLE))) throw new MissingTable(store.name, VERSIONS_TABLE);
-}
-
 export const VERSIONS_TABLE = 'ara_versions';
-
-/** Where a version came from, by the resource its entries name. */
-const sourceOf = (resource: string) => (resource === 'import' || resource === 'rollback' ? resource : 'api');
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
+/** The version a unit of work's audit rows restore the state before (set by a rollback). */
+const rollbacks = new WeakMap<object, number>();
+
 /**
- * One version per transaction: the entries of one API request, bulk request, import run or
- * rollback share it. Returns its id.
+ * Adds the audit row of a change to the unit of work that makes it (WriteTx.append). Its
+ * version (`version_unit`) is filled in by the history's commit hook (history/record.ts), which
+ * sees every audit row of the unit of work: one version per API request, bulk, import, rollback.
  */
-async function recordVersion(trx: Knex | Knex.Transaction, at: string, first: AuditEntry): Promise<number> {
-  const row = {
-    at,
-    actor: (first.actor ?? (first.tokenId ? `token ${first.tokenId}` : sourceOf(first.resource))).slice(0, 128),
-    source: sourceOf(first.resource),
-    request_id: first.requestId.slice(0, 64),
-    rollback_of: first.rollbackOf ?? null,
-  };
-  if (/mysql/.test(String((trx as Knex).client.dialect))) {
-    await trx(VERSIONS_TABLE).insert(row);
-    const res = (await trx.raw('select last_insert_id() as id')) as unknown as [{ id: number }[]];
-    return Number(res[0][0]!.id);
-  }
-  const [got] = (await trx(VERSIONS_TABLE).insert(row, ['id'])) as { id: number }[];
-  return Number(got!.id);
+export function recordAudit(tx: { append(table: string, row: OwnRow): void }, e: AuditEntry): void {
+  if (e.rollbackOf !== undefined) rollbacks.set(tx, e.rollbackOf);
+  tx.append(AUDIT_TABLE, {
+    at: new Date().toISOString(),
+    token_id: e.tokenId,
+    family: e.family,
+    row_key: e.key,
+    operation: e.operation,
+    resource: e.resource.slice(0, 512),
+    request_id: e.requestId.slice(0, 64),
+    before: json(e.before),
+    after: json(e.after),
+    version_unit: null,
+    actor: e.actor?.slice(0, 128) ?? null,
+    before_raw: json(e.raw ? e.raw.before : e.before),
+    after_raw: json(e.raw ? e.raw.after : e.after),
+  });
 }
 
-export async function recordAudit(trx: Knex | Knex.Transaction, entries: readonly AuditEntry[]): Promise<void> {
-  const at = new Date().toISOString();
-  const version = await recordVersion(trx, at, entries[0]!);
-  // A few hundred rows per statement stays under every database's bound-parameter limit.
-  for (let i = 0; i < entries.length; i += 100) {
-    await trx(AUDIT_TABLE).insert(entries.slice(i, i + 100).map((e) => ({
-      at,
-      token_id: e.tokenId,
-      family: e.family,
-      row_key: e.key,
-      operation: e.operation,
-      resource: e.resource.slice(0, 512),
-      request_id: e.requestId.slice(0, 64),
-      before: json(e.before),
-      after: json(e.after),
-      version_id: version,
-      actor: e.actor?.slice(0, 128) ?? null,
-      before_raw: json(e.raw ? e.raw.before : e.before),
-      after_raw: json(e.raw ? e.raw.after : e.after),
-    })));
-  }
+/** The version the unit of work `tx` rolls back, when it is a rollback. */
+export function rollbackOf(tx: object): number | undefined {
+  return rollbacks.get(tx);
 }
 
 export interface AuditQuery {
@@ -129,17 +107,20 @@ export interface AuditAfter {
   id: number;
 }
 
-/** Newest first. */
-export async function readAudit(knex: Knex, q: AuditQuery, limit: number, after?: AuditAfter): Promise<AuditRecord[]> {
-  const b = knex(AUDIT_TABLE).select('*');
-  if (q.family !== undefined) b.where('family', q.family);
-  if (q.key !== undefined) b.where('row_key', q.key);
-  if (q.tokenId !== undefined) b.where('token_id', q.tokenId);
-  if (q.since !== undefined) b.where('at', '>=', q.since);
-  if (q.until !== undefined) b.where('at', '<', q.until);
-  if (after) b.where((w) => w.where('at', '<', after.at).orWhere((x) => x.where('at', after.at).andWhere('id', '<', after.id)));
-  b.orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
-  const rows = (await b) as Record<string, unknown>[];
+/** Newest first; `read` runs the query on the store that keeps the table. */
+export async function readAudit(read: (table: string, q: OwnQuery) => Promise<StoredRow[]>, q: AuditQuery, limit: number, after?: AuditAfter): Promise<AuditRecord[]> {
+  const where: NonNullable<OwnQuery['where']>[number][] = [];
+  if (q.family !== undefined) where.push({ column: 'family', op: '=', value: q.family });
+  if (q.key !== undefined) where.push({ column: 'row_key', op: '=', value: q.key });
+  if (q.tokenId !== undefined) where.push({ column: 'token_id', op: '=', value: q.tokenId });
+  if (q.since !== undefined) where.push({ column: 'at', op: '>=', value: q.since });
+  if (q.until !== undefined) where.push({ column: 'at', op: '<', value: q.until });
+  const rows = await read(AUDIT_TABLE, {
+    where,
+    order: [{ column: 'at', desc: true }, { column: 'id', desc: true }],
+    ...(after ? { after: [after.at, after.id] } : {}),
+    limit,
+  });
   return rows.map((r) => ({
     id: Number(r.id),
     at: String(r.at),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from './errors.js';
 
 /**
  * Asterisk's .conf syntax, the one parser for ara.conf, extconfig.conf and imported files

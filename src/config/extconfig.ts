@@ -1,4 +1,4 @@
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from './errors.js';
 import { category, parseConf, type ParsedConf } from './conf-parser.js';
 
 /** Drivers ara-server speaks, in extconfig.conf's words. */

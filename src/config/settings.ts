@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { familyDef, families } from '../../schemas/index.js';
-import { ConfigError } from '../realtime/errors.js';
-import { category, parseConf, values, type ConfCategory } from './conf-parser.js';
+import { families } from '../../schemas/index.js';
+import { ConfigError } from './errors.js';
+import { ARA_CONF_SECTIONS } from './ara-conf-keys.js';
+import { category, lastValue as last, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
+import { databaseOptionProblems } from './database-options.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
 
 /**
@@ -71,21 +73,27 @@ export function loadSettings(opts: LoadOptions = {}): Settings {
   const env = opts.env ?? process.env;
   const file = opts.configFile ?? env.ARA_CONFIG;
   const dataDir = resolve(env.ARA_DATA_DIR ?? './data');
-  let raw: Omit<Settings, 'source'> & { source: string };
+  let raw: Settings;
+  let problems: string[] = [];
   if (file) {
     if (!existsSync(file)) throw new ConfigError(`config file '${file}' does not exist`);
-    raw = fromFile(resolve(file), dataDir, env);
+    ({ settings: raw, problems } = fromFile(resolve(file), dataDir, env));
   } else {
     raw = embeddedDefault(dataDir);
   }
   if (env.ARA_LISTEN) raw.listen = env.ARA_LISTEN;
   if (opts.listen) raw.listen = opts.listen;
+  // The schema's own checks join the file's problems, so everything wrong is reported at once.
   const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`${raw.source}: ${issue.path.join('.') || 'settings'}: ${issue.message}`);
-  }
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`));
+  if (problems.length > 0 || !parsed.success) throw configProblems(raw.source, problems);
   return parsed.data;
+}
+
+/** One ConfigError that lists every problem found, so one edit of ara.conf can fix them all. */
+function configProblems(source: string, problems: readonly string[]): ConfigError {
+  if (problems.length === 1) return new ConfigError(`${source}: ${problems[0]}`);
+  return new ConfigError(`${source}: ${problems.length} problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
 export function embeddedDefault(dataDir: string): Settings {
@@ -113,8 +121,20 @@ export function defaultMappings(database: string, driver: Mapping['driver'] = 's
   return out;
 }
 
-function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settings {
+/** The settings a file gives, and every problem found in it (not only the first). */
+function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { settings: Settings; problems: string[] } {
   const conf = parseConf(readFileSync(file, 'utf8'), { file });
+  const problems: string[] = unknownNames(conf);
+  /** Runs a step of reading the file; a ConfigError it throws becomes one problem of the list. */
+  const attempt = <T>(fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message.replace(`${file}: `, ''));
+      return fallback;
+    }
+  };
   const general = category(conf, 'general');
   const get = (name: string) => last(general, name);
   const base = dirname(file);
@@ -122,21 +142,22 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settin
 
   const databases: Record<string, string> = {};
   for (const v of category(conf, 'databases')?.variables ?? []) {
-    databases[v.name] = expandPaths(v.value, base, dataDirSetting);
+    const url = attempt(() => expandPaths(expandEnv(v.value, env, `${v.file}:${v.line}: [databases] ${v.name}`, !/^sqlite3?:/.test(v.value)), base, dataDirSetting), v.value);
+    databases[v.name] = url;
+    const driver = attempt(() => driverOf(url), undefined);
+    if (driver) problems.push(...databaseOptionProblems(driver, url).map((p) => `${v.file}:${v.line}: database '${v.name}': ${p}`));
   }
-  if (Object.keys(databases).length === 0) {
-    throw new ConfigError(`${file}: [databases] names no database`);
-  }
+  if (Object.keys(databases).length === 0) problems.push('[databases] names no database');
 
-  let mappings: Mapping[];
+  let mappings: Mapping[] = [];
   const ext = get('extconfig') ?? (existsSync(join(base, 'extconfig.conf')) ? 'extconfig.conf' : undefined);
   if (ext) {
     const extPath = isAbsolute(ext) ? ext : join(base, ext);
-    if (!existsSync(extPath)) throw new ConfigError(`${file}: extconfig '${extPath}' does not exist`);
-    mappings = mappingsFrom(parseConf(readFileSync(extPath, 'utf8'), { file: extPath }), extPath);
-  } else {
+    if (!existsSync(extPath)) problems.push(`extconfig '${extPath}' does not exist`);
+    else mappings = attempt(() => mappingsFrom(parseConf(readFileSync(extPath, 'utf8'), { file: extPath }), extPath), []);
+  } else if (Object.keys(databases).length > 0) {
     const first = Object.keys(databases)[0]!;
-    mappings = defaultMappings(first, driverOf(databases[first]!));
+    mappings = attempt(() => defaultMappings(first, driverOf(databases[first]!)), []);
   }
 
   const ast = category(conf, 'asterisk');
@@ -144,10 +165,12 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settin
     const v = get(name);
     if (v === undefined) return dflt;
     const n = Number(v);
-    if (!Number.isFinite(n)) throw new ConfigError(`${file}: [general] ${name} must be a number, not '${v}'`);
-    return n;
+    if (Number.isFinite(n)) return n;
+    problems.push(`[general] ${name} must be a number, not '${v}'`);
+    return dflt;
   };
-  return {
+  const password = ast?.variables.filter((v) => v.name.toLowerCase() === 'password').at(-1);
+  const settings: Settings = {
     listen: get('listen') ?? '127.0.0.1:8090',
     dataDir: dataDirSetting,
     logLevel: (get('log_level') ?? 'info') as Settings['logLevel'],
@@ -157,13 +180,32 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settin
     mappings,
     asterisk: {
       ...(last(ast, 'user') !== undefined ? { user: last(ast, 'user') } : {}),
-      ...(last(ast, 'password') !== undefined ? { password: expandEnv(last(ast, 'password')!, env) } : {}),
+      ...(password !== undefined ? { password: attempt(() => expandEnv(password.value, env, `${password.file}:${password.line}: [asterisk] password`, false), '') } : {}),
       permit: values(ast, 'permit').flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
     },
-    dialplan: dialplanSection(category(conf, 'dialplan'), file),
-    history: historySection(category(conf, 'history'), file),
+    dialplan: attempt(() => dialplanSection(category(conf, 'dialplan'), file), undefined),
+    history: attempt(() => historySection(category(conf, 'history'), file), undefined),
     source: file,
   };
+  return { settings, problems };
+}
+
+/** Sections and keys ara.conf does not know, each with where it is and what would be known. */
+function unknownNames(conf: ParsedConf): string[] {
+  const problems: string[] = [];
+  const sections = Object.keys(ARA_CONF_SECTIONS);
+  for (const cat of conf.categories) {
+    const keys = ARA_CONF_SECTIONS[cat.name.toLowerCase()];
+    if (keys === undefined) {
+      problems.push(`${cat.file}:${cat.line}: unknown section [${cat.name}] (known: ${sections.join(', ')})`);
+      continue;
+    }
+    if (keys === 'names') continue;
+    for (const v of cat.variables) {
+      if (!keys.includes(v.name.toLowerCase())) problems.push(`${v.file}:${v.line}: [${cat.name}] unknown key '${v.name}' (known: ${keys.join(', ')})`);
+    }
+  }
+  return problems;
 }
 
 /** `[dialplan]`: which families are dialplans, which of them stay plain, the refresh interval. */
@@ -185,11 +227,6 @@ function historySection(cat: ConfCategory | undefined, file: string): NonNullabl
   return { retentionDays: Number(m[1]) };
 }
 
-function last(cat: ConfCategory | undefined, name: string): string | undefined {
-  const all = values(cat, name);
-  return all[all.length - 1];
-}
-
 /** `sqlite:` paths are relative to ara.conf; `${ARA_DATA_DIR}` names the data directory. */
 function expandPaths(url: string, base: string, dataDir: string): string {
   const u = url.replace(/\$\{ARA_DATA_DIR\}/g, dataDir);
@@ -200,9 +237,18 @@ function expandPaths(url: string, base: string, dataDir: string): string {
   return `sqlite:${resolve(base, path)}`;
 }
 
-/** `${NAME}` in secrets reads the environment, so a password need not sit in the file. */
-function expandEnv(v: string, env: NodeJS.ProcessEnv): string {
-  return v.replace(/\$\{([A-Z0-9_]+)\}/g, (_, n: string) => env[n] ?? '');
+/**
+ * `${NAME}` reads the environment, so a password need not sit in the file. An unset variable is
+ * an error naming it: an empty password would silently turn authentication off. In a URL the
+ * value is percent-encoded, so any character of a password survives.
+ */
+function expandEnv(v: string, env: NodeJS.ProcessEnv, where: string, inUrl: boolean): string {
+  return v.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, n: string) => {
+    if (n === 'ARA_DATA_DIR') return whole; // the data directory setting, not the environment: expandPaths
+    const x = env[n];
+    if (x === undefined) throw new ConfigError(`${where} names the environment variable ${n}, which is not set`);
+    return inUrl ? encodeURIComponent(x) : x;
+  });
 }
 
 export function driverOf(url: string): Mapping['driver'] {
@@ -220,4 +266,3 @@ export function redact(url: string): string {
     .replace(/([?&](?:password|pass|secret)=)[^&]*/gi, '$1***');
 }
 
-export { familyDef };

@@ -91,6 +91,8 @@ export class FamilyDialplan {
   private readonly probe: ChangeProbe | null;
   /** The probe's answer before the last full pass that succeeded. */
   private probed: string | null = null;
+  /** Full passes that re-read every row, and periodic passes the change probe spared. */
+  readonly passCounts = { reloads: 0, probeSkips: 0 };
 
   constructor(opts: FamilyDialplanOptions) {
     this.family = opts.family;
@@ -184,7 +186,11 @@ export class FamilyDialplan {
     try {
       if (full) {
         const probed = this.probe ? await this.probe().catch(() => null) : null;
-        if (periodicOnly && probed !== null && probed === this.probed && this.index.size >= PROBE_MIN_ROWS) return;
+        if (periodicOnly && probed !== null && probed === this.probed && this.index.size >= PROBE_MIN_ROWS) {
+          this.passCounts.probeSkips++;
+          return;
+        }
+        this.passCounts.reloads++;
         const rows = await this.realtime.multi(this.family, [{ column: 'context', op: 'LIKE', value: '%' }]);
         await this.applyAll(rows);
         this.probed = probed;

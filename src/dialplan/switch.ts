@@ -202,6 +202,11 @@ export class DialplanSwitch {
     return st.index.best(q.context, q.exten, q.priority, q.mode);
   }
 
+  /** How often a family's index re-read every row, and how often the change probe spared that. */
+  passCounts(family: string): Readonly<{ reloads: number; probeSkips: number }> {
+    return this.state(family).passCounts;
+  }
+
   private state(family: string): FamilyDialplan {
     const st = this.states.get(family) ?? this.states.get(family.toLowerCase());
     if (!st) throw new Error(`'${family}' is not served as a dialplan`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { Settings } from '../config/settings.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { diffVersions, listVersions, pruneHistory, versionChanges } from './history.js';
 import { NoSuchVersion, rollback, RollbackRefused } from './rollback.js';
@@ -41,7 +41,7 @@ export async function runHistory(settings: Settings, target: string | undefined,
   const key = target === undefined || slash < 0 ? undefined : target.slice(slash + 1);
   return withRuntime(settings, async (runtime) => {
     const store = await historyStore(runtime, o.database);
-    const versions = await listVersions(store.knex, { ...(family ? { family } : {}), ...(key !== undefined ? { key } : {}), ...(since ? { since } : {}), limit });
+    const versions = await listVersions(store, { ...(family ? { family } : {}), ...(key !== undefined ? { key } : {}), ...(since ? { since } : {}), limit });
     if (versions.length === 0) console.log('no versions');
     for (const v of versions) {
       console.log(`${String(v.id).padStart(6)}  ${v.at}  ${v.actor.padEnd(16)}  ${v.source.padEnd(8)}  ${String(v.changes).padStart(5)} change(s)  ${v.families.join(',')}${v.rollback_of !== null ? `  (rollback of ${v.rollback_of})` : ''}`);
@@ -56,12 +56,12 @@ export async function runDiff(settings: Settings, v1: string, v2: string | undef
   return withRuntime(settings, async (runtime) => {
     const store = await historyStore(runtime, o.database);
     if (b === undefined) {
-      const changes = await versionChanges(store.knex, a);
+      const changes = await versionChanges(store, a);
       if (changes.length === 0) throw new ConfigError(`no version ${a} in the history`);
       for (const c of changes) console.log(`${c.operation.padEnd(7)} ${c.family} ${c.key}\n  before: ${show(c.before)}\n  after:  ${show(c.after)}`);
       return 0;
     }
-    const net = await diffVersions(store.knex, a, b);
+    const net = await diffVersions(store, a, b);
     if (net.length === 0) console.log('no difference');
     for (const c of net) console.log(`${c.family} ${c.key}\n  at ${Math.min(a, b)}: ${show(c.before)}\n  at ${Math.max(a, b)}: ${show(c.after)}`);
     return 0;
@@ -89,7 +89,7 @@ export async function runRollback(settings: Settings, v: string, o: { force: boo
 export async function runPrune(settings: Settings, days: number, o: { database?: string }): Promise<number> {
   return withRuntime(settings, async (runtime) => {
     const store = await historyStore(runtime, o.database);
-    console.log(`${await pruneHistory(store.knex, days)} version(s) older than ${days} day(s) deleted`);
+    console.log(`${await pruneHistory(store, days)} version(s) older than ${days} day(s) deleted`);
     return 0;
   });
 }

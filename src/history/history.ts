@@ -1,6 +1,6 @@
-import type { Knex } from 'knex';
 import { familyDef } from '../../schemas/index.js';
 import { AUDIT_TABLE, VERSIONS_TABLE } from '../audit/audit.js';
+import type { OwnQuery, RealtimeStore, StoredRow } from '../realtime/types.js';
 
 /**
  * The history: versions (one per API request, bulk request, import run or rollback) and the
@@ -55,39 +55,62 @@ const parse = (v: unknown): unknown => {
   }
 };
 
-/** Newest first. */
-export async function listVersions(knex: Knex, q: VersionQuery = {}): Promise<Version[]> {
-  const b = knex(VERSIONS_TABLE).select('*');
-  if (q.family !== undefined || q.key !== undefined) {
-    b.whereIn('id', (sub) => {
-      sub.select('version_id').from(AUDIT_TABLE).whereNotNull('version_id');
-      if (q.family !== undefined) sub.whereIn('family', familyNames(q.family));
-      if (q.key !== undefined) sub.where('row_key', q.key);
-    });
+type Where = NonNullable<OwnQuery['where']>[number];
+
+const read = (store: RealtimeStore, table: string, q: OwnQuery): Promise<StoredRow[]> => store.reader().readOwn(table, q);
+
+/** The audit rows of one version, in the order they were written. */
+const rowsOf = (store: RealtimeStore, unit: string): Promise<StoredRow[]> =>
+  read(store, AUDIT_TABLE, { where: [{ column: 'version_unit', op: '=', value: unit }], order: [{ column: 'id' }] });
+
+/** Version rows, newest first, a page at a time. */
+async function* versionRows(store: RealtimeStore, where: Where[]): AsyncGenerator<StoredRow> {
+  let after: unknown[] | undefined;
+  for (;;) {
+    const page = await read(store, VERSIONS_TABLE, { where, order: [{ column: 'id', desc: true }], ...(after ? { after } : {}), limit: 200 });
+    for (const r of page) yield r;
+    if (page.length < 200) return;
+    after = [page[page.length - 1]!.id];
   }
-  if (q.since !== undefined) b.where('at', '>=', q.since);
-  if (q.before !== undefined) b.where('id', '<', q.before);
-  b.orderBy('id', 'desc').limit(q.limit ?? 100);
-  const rows = (await b) as Record<string, unknown>[];
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => Number(r.id));
-  const stats = (await knex(AUDIT_TABLE).select('version_id', 'family').count({ n: '*' }).whereIn('version_id', ids).groupBy('version_id', 'family')) as { version_id: unknown; family: string; n: unknown }[];
-  return rows.map((r) => {
-    const mine = stats.filter((s) => Number(s.version_id) === Number(r.id));
-    return {
+}
+
+/** Newest first. */
+export async function listVersions(store: RealtimeStore, q: VersionQuery = {}): Promise<Version[]> {
+  const where: Where[] = [];
+  if (q.since !== undefined) where.push({ column: 'at', op: '>=', value: q.since });
+  if (q.before !== undefined) where.push({ column: 'id', op: '<', value: q.before });
+  let units: Set<string> | undefined;
+  if (q.family !== undefined || q.key !== undefined) {
+    units = new Set();
+    for (const family of q.family !== undefined ? familyNames(q.family) : [undefined]) {
+      const w: Where[] = [];
+      if (family !== undefined) w.push({ column: 'family', op: '=', value: family });
+      if (q.key !== undefined) w.push({ column: 'row_key', op: '=', value: q.key });
+      for (const r of await read(store, AUDIT_TABLE, { where: w })) if (r.version_unit !== null && r.version_unit !== undefined) units.add(String(r.version_unit));
+    }
+    if (units.size === 0) return [];
+  }
+  const limit = q.limit ?? 100;
+  const out: Version[] = [];
+  for await (const r of versionRows(store, where)) {
+    if (units && !units.has(String(r.unit))) continue;
+    const rows = await rowsOf(store, String(r.unit));
+    out.push({
       id: Number(r.id),
       at: String(r.at),
       actor: String(r.actor),
       source: String(r.source),
       rollback_of: r.rollback_of === null || r.rollback_of === undefined ? null : Number(r.rollback_of),
-      changes: mine.reduce((n, s) => n + Number(s.n), 0),
-      families: mine.map((s) => s.family).sort(),
-    };
-  });
+      changes: rows.length,
+      families: [...new Set(rows.map((c) => String(c.family)))].sort(),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
-export async function getVersion(knex: Knex, id: number): Promise<Version | undefined> {
-  return (await listVersions(knex, { before: id + 1, limit: 1 })).find((v) => v.id === id);
+export async function getVersion(store: RealtimeStore, id: number): Promise<Version | undefined> {
+  return (await listVersions(store, { before: id + 1, limit: 1 })).find((v) => v.id === id);
 }
 
 /** A family as asked (`sippeers`) and every name it is mapped under (`sipfriends`, ...). */
@@ -97,26 +120,32 @@ function familyNames(family: string): string[] {
 }
 
 /** The changes of versions in (after, upTo], in the order they were made. */
-export async function changesBetween(knex: Knex, after: number, upTo: number): Promise<RawChange[]> {
-  const rows = (await knex(AUDIT_TABLE).select('*').where('version_id', '>', after).andWhere('version_id', '<=', upTo).orderBy('id')) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    id: Number(r.id),
-    version: Number(r.version_id),
-    family: String(r.family),
-    key: String(r.row_key),
-    operation: String(r.operation),
-    before: parse(r.before),
-    after: parse(r.after),
-    beforeRaw: parse(r.before_raw),
-    afterRaw: parse(r.after_raw),
-  }));
+export async function changesBetween(store: RealtimeStore, after: number, upTo: number): Promise<RawChange[]> {
+  const versions = await read(store, VERSIONS_TABLE, { where: [{ column: 'id', op: '>', value: after }, { column: 'id', op: '<=', value: upTo }], order: [{ column: 'id' }] });
+  const out: RawChange[] = [];
+  for (const v of versions) {
+    for (const r of await rowsOf(store, String(v.unit))) {
+      out.push({
+        id: Number(r.id),
+        version: Number(v.id),
+        family: String(r.family),
+        key: String(r.row_key),
+        operation: String(r.operation),
+        before: parse(r.before),
+        after: parse(r.after),
+        beforeRaw: parse(r.before_raw),
+        afterRaw: parse(r.after_raw),
+      });
+    }
+  }
+  return out;
 }
 
 const masked = (c: RawChange): Change => ({ version: c.version, family: c.family, key: c.key, operation: c.operation, before: c.before, after: c.after });
 
 /** What version `v` changed, secrets masked. */
-export async function versionChanges(knex: Knex, v: number): Promise<Change[]> {
-  return (await changesBetween(knex, v - 1, v)).map(masked);
+export async function versionChanges(store: RealtimeStore, v: number): Promise<Change[]> {
+  return (await changesBetween(store, v - 1, v)).map(masked);
 }
 
 export interface NetChange {
@@ -131,10 +160,10 @@ export interface NetChange {
  * V1: per row, the value before the first change after V1 and after the last change up to V2;
  * rows that came back to where they were are left out. Secrets masked.
  */
-export async function diffVersions(knex: Knex, v1: number, v2?: number): Promise<NetChange[]> {
+export async function diffVersions(store: RealtimeStore, v1: number, v2?: number): Promise<NetChange[]> {
   const [from, to] = v2 === undefined ? [v1 - 1, v1] : v1 <= v2 ? [v1, v2] : [v2, v1];
   const byRow = new Map<string, NetChange>();
-  for (const c of await changesBetween(knex, from, to)) {
+  for (const c of await changesBetween(store, from, to)) {
     const k = `${c.family}\u0000${c.key}`;
     const seen = byRow.get(k);
     if (seen) seen.after = c.after;
@@ -144,21 +173,26 @@ export async function diffVersions(knex: Knex, v1: number, v2?: number): Promise
 }
 
 /** Versions after `v` that changed a row `v` changed: a rollback would overwrite their work. */
-export async function laterTouches(knex: Knex, v: number): Promise<{ version: number; family: string; key: string }[]> {
-  const mine = await changesBetween(knex, v - 1, v);
+export async function laterTouches(store: RealtimeStore, v: number): Promise<{ version: number; family: string; key: string }[]> {
+  const mine = await changesBetween(store, v - 1, v);
   if (mine.length === 0) return [];
   const keys = new Set(mine.map((c) => `${familyDef(c.family)?.name ?? c.family}\u0000${c.key}`));
-  const later = (await knex(AUDIT_TABLE).select('version_id', 'family', 'row_key').where('version_id', '>', v).orderBy('version_id')) as { version_id: unknown; family: string; row_key: string }[];
+  const top = await read(store, VERSIONS_TABLE, { order: [{ column: 'id', desc: true }], limit: 1 });
+  const later = top[0] ? await changesBetween(store, v, Number(top[0].id)) : [];
   return later
-    .filter((r) => keys.has(`${familyDef(r.family)?.name ?? r.family}\u0000${r.row_key}`))
-    .map((r) => ({ version: Number(r.version_id), family: r.family, key: r.row_key }));
+    .filter((r) => keys.has(`${familyDef(r.family)?.name ?? r.family}\u0000${r.key}`))
+    .map((r) => ({ version: r.version, family: r.family, key: r.key }));
 }
 
-/** Deletes versions older than `days` days, with their rows of the audit log. */
-export async function pruneHistory(knex: Knex, days: number, now = new Date()): Promise<number> {
+/**
+ * Deletes versions older than `days` days, with their rows of the audit log (a version and its
+ * rows share one instant), in every store that keeps them.
+ */
+export async function pruneHistory(store: RealtimeStore, days: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
-  return knex.transaction(async (trx) => {
-    await trx(AUDIT_TABLE).whereIn('version_id', (sub) => sub.select('id').from(VERSIONS_TABLE).where('at', '<', cutoff)).delete();
-    return Number(await trx(VERSIONS_TABLE).where('at', '<', cutoff).delete());
+  const before: Where[] = [{ column: 'at', op: '<', value: cutoff }];
+  return store.transaction(async (tx) => {
+    await tx.deleteOwn(AUDIT_TABLE, before);
+    return tx.deleteOwn(VERSIONS_TABLE, before);
   });
 }

@@ -1,7 +1,6 @@
 import { VERSIONS_TABLE } from '../audit/audit.js';
 import type { Logger } from '../realtime/realtime.js';
 import type { RealtimeStore } from '../realtime/types.js';
-import { sqlStoreOf } from '../stores/index.js';
 import { pruneHistory } from './history.js';
 
 const EVERY_MS = 6 * 3600_000;
@@ -12,15 +11,15 @@ const EVERY_MS = 6 * 3600_000;
  */
 export function startRetention(stores: Iterable<RealtimeStore>, days: number, log: Logger): { stop(): void } {
   if (!(days > 0)) return { stop: () => undefined };
-  const sql = [...stores].map((s) => sqlStoreOf(s)).filter((s) => s !== undefined && s.kind !== 'ldap');
+  const sql = [...new Set(stores)].filter((s) => s.holdsOwnTables);
   const run = async () => {
     for (const s of sql) {
       try {
-        if (!(await s!.describe(VERSIONS_TABLE))) continue;
-        const n = await pruneHistory(s!.knex, days);
-        if (n > 0) log.info({ database: s!.name, versions: n, days }, 'history pruned');
+        if (!(await s.describe(VERSIONS_TABLE))) continue;
+        const n = await pruneHistory(s, days);
+        if (n > 0) log.info({ database: s.name, versions: n, days }, 'history pruned');
       } catch (err) {
-        log.warn({ database: s!.name, err: (err as Error).message }, 'history not pruned');
+        log.warn({ database: s.name, err: (err as Error).message }, 'history not pruned');
       }
     }
   };

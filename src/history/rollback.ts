@@ -1,12 +1,12 @@
 import type { FamilyDef } from '../../schemas/define.js';
 import { familyDef } from '../../schemas/index.js';
 import { maskSecrets } from '../audit/audit.js';
-import { ConfigError } from '../realtime/errors.js';
-import type { Filter, Row } from '../realtime/types.js';
-import type { SqlStore } from '../stores/sql/store.js';
+import { ConfigError } from '../config/errors.js';
+import { VERSIONS_TABLE } from '../audit/audit.js';
+import type { Filter, RealtimeStore, Row } from '../realtime/types.js';
 import { maskStatic, readStatic, replaceStatic, type WriteWorld } from '../import/apply.js';
 import type { StaticCategory } from '../import/model.js';
-import { auditEntry, createRow, deleteRow, familyPlace, inTransaction, keyFilter, readRow, replaceRow, staticPlace, toCells, type Actor, type Place, type Tx } from '../import/write-path.js';
+import { auditEntry, createRow, deleteRow, familyPlace, inTransaction, keyFilter, readRow, recordAudit, replaceRow, staticPlace, toCells, type Actor, type Place, type Tx } from '../import/write-path.js';
 import { changesBetween, laterTouches, type RawChange } from './history.js';
 
 /**
@@ -34,11 +34,11 @@ export interface RollbackResult {
   restored: number;
 }
 
-export async function rollback(world: WriteWorld, store: SqlStore, v: number, o: { force: boolean; actor: Actor }): Promise<RollbackResult> {
-  const changes = await changesBetween(store.knex, v - 1, v);
+export async function rollback(world: WriteWorld, store: RealtimeStore, v: number, o: { force: boolean; actor: Actor }): Promise<RollbackResult> {
+  const changes = await changesBetween(store, v - 1, v);
   if (changes.length === 0) throw new NoSuchVersion(v);
   if (!o.force) {
-    const later = await laterTouches(store.knex, v);
+    const later = await laterTouches(store, v);
     if (later.length > 0) throw new RollbackRefused(v, later);
   }
   // Places first: describing a table inside the transaction would wait on it (SQLite).
@@ -51,14 +51,14 @@ export async function rollback(world: WriteWorld, store: SqlStore, v: number, o:
   }
   const actor: Actor = { ...o.actor, rollbackOf: v };
   let restored = 0;
-  await inTransaction(store, world.realtime.changes, async (tx) => {
+  await inTransaction(world.realtime, store, async (tx) => {
     for (const c of [...changes].reverse()) {
       const p = places.get(c.family + '\u0000' + (c.family === 'ast_config' ? c.key : ''))!;
       if (await restore(tx, p, c, actor)) restored++;
     }
   });
   if (restored === 0) return { version: null, restored };
-  const [row] = (await store.knex('ara_versions').select('id').where('rollback_of', v).orderBy('id', 'desc').limit(1)) as { id: unknown }[];
+  const [row] = await store.reader().readOwn(VERSIONS_TABLE, { where: [{ column: 'rollback_of', op: '=', value: v }], order: [{ column: 'id', desc: true }], limit: 1 });
   return { version: row ? Number(row.id) : null, restored };
 }
 
@@ -69,7 +69,7 @@ async function restore(tx: Tx, p: Place, c: RawChange, actor: Actor): Promise<bo
     const current = await readStatic(tx, p, c.key);
     if (JSON.stringify(current) === JSON.stringify(before)) return false;
     await replaceStatic(tx, p, c.key, before);
-    tx.audit(auditEntry(actor, { family: 'ast_config', key: c.key, operation: before.length === 0 ? 'delete' : current.length === 0 ? 'create' : 'replace', before: current.length > 0 ? maskStatic(current) : null, after: before.length > 0 ? maskStatic(before) : null, raw: { before: current.length > 0 ? current : null, after: before.length > 0 ? before : null } }));
+    recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: c.key, operation: before.length === 0 ? 'delete' : current.length === 0 ? 'create' : 'replace', before: current.length > 0 ? maskStatic(current) : null, after: before.length > 0 ? maskStatic(before) : null, raw: { before: current.length > 0 ? current : null, after: before.length > 0 ? before : null } }));
     return true;
   }
   const def = p.def ?? familyDef(c.family);
@@ -97,7 +97,7 @@ async function restore(tx: Tx, p: Place, c: RawChange, actor: Actor): Promise<bo
   if (current && before && same(def, current, before)) return false;
   if (current) await tx.delete(p, pk);
   if (before) await tx.insert(p, toCells(before));
-  tx.audit(auditEntry(actor, { family: p.family, key: c.key, operation: before === null ? 'delete' : current ? 'replace' : 'create', before: maskSecrets(current, def.secrets), after: maskSecrets(before, def.secrets), raw: { before: current, after: before } }));
+  recordAudit(tx, auditEntry(actor, { family: p.family, key: c.key, operation: before === null ? 'delete' : current ? 'replace' : 'create', before: maskSecrets(current, def.secrets), after: maskSecrets(before, def.secrets), raw: { before: current, after: before } }));
   return true;
 }
 
@@ -115,7 +115,7 @@ async function restoreExtension(tx: Tx, p: Place, c: RawChange, actor: Actor): P
   if (JSON.stringify(current) === JSON.stringify(before)) return false;
   await tx.delete(p, filters);
   for (const b of before) await tx.insert(p, { context, exten, priority: String(b.priority), app: b.app, appdata: b.appdata });
-  tx.audit(auditEntry(actor, { family: p.family, key: c.key, operation: before.length === 0 ? 'delete' : current.length === 0 ? 'create' : 'replace', before: current.length > 0 ? current : null, after: before.length > 0 ? before : null }));
+  recordAudit(tx, auditEntry(actor, { family: p.family, key: c.key, operation: before.length === 0 ? 'delete' : current.length === 0 ? 'create' : 'replace', before: current.length > 0 ? current : null, after: before.length > 0 ? before : null }));
   return true;
 }
 

@@ -1,19 +1,15 @@
 import { VERSIONS_TABLE } from '../audit/audit.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
 import type { RealtimeStore } from '../realtime/types.js';
-import { sqlStoreOf } from '../stores/index.js';
-import type { SqlStore } from '../stores/sql/store.js';
 
 /**
- * The database whose history is read: the one named, else `main`, else the first SQL database
- * that has the history tables (every change is recorded in the database it changed).
+ * The database whose history is read: the one named, else `main`, else the first database
+ * that keeps ara's own tables and has the history (every change is recorded in the database it
+ * changed, or in the journal of a directory).
  */
-export async function historyStore(stores: Iterable<RealtimeStore>, database?: string): Promise<SqlStore> {
-  const all: SqlStore[] = [];
-  for (const s of stores) {
-    const sql = sqlStoreOf(s);
-    if (sql && sql.kind !== 'ldap' && !all.includes(sql)) all.push(sql);
-  }
+export async function historyStore(stores: Iterable<RealtimeStore>, database?: string): Promise<RealtimeStore> {
+  const all: RealtimeStore[] = [];
+  for (const s of stores) if (s.holdsOwnTables && !all.includes(s)) all.push(s);
   if (database) {
     const hit = all.find((s) => s.name === database);
     if (!hit) throw new ConfigError(`no SQL database '${database}'`);

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { ConfigError, Forbidden, Unauthorized } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
+import { AraError } from '../errors.js';
 
 /**
  * Who may ask the Asterisk surface. On loopback nobody else can reach it; anywhere else it needs
@@ -66,4 +67,16 @@ function normalize(ip: string): string {
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+/** No or wrong basic auth credentials where the surface needs them. */
+export class Unauthorized extends AraError {
+  readonly code = 'unauthorized';
+  readonly status = 401;
+}
+
+/** The client's address is not on the allow-list. */
+export class Forbidden extends AraError {
+  readonly code = 'forbidden';
+  readonly status = 403;
 }

@@ -1,10 +1,14 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { DialplanSwitch } from '../dialplan/switch.js';
+import { SwitchedRealtime } from '../dialplan/switched.js';
 import type { Realtime } from '../realtime/realtime.js';
 import type { AccessCheck } from './access.js';
 import { managementApi, type ManagementApiOptions } from './api/index.js';
-import { answerError, asteriskRoutes } from './asterisk/routes.js';
+import { asteriskRoutes } from './asterisk/routes.js';
+import { notFoundProblem, problemHandler, problemSurface } from './problem.js';
+import { Surfaces } from './surfaces.js';
 import { switchRoutes } from './switch/index.js';
+import { consoleRoutes } from './console.js';
 
 export interface AppOptions {
   realtime: Realtime;
@@ -19,6 +23,7 @@ export interface AppOptions {
 
 /** Builds the Fastify app from its plugins; starting to listen is the caller's business. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const surfaces = new Surfaces(problemSurface);
   const app = Fastify({
     ...(isLoggerInstance(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
     bodyLimit: opts.bodyLimit,
@@ -26,22 +31,23 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // the answer. Failures are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    // Errors Fastify meets before a route is chosen (a URL that does not decode, a broken
-    // header) are answered in the surface's own form.
-    frameworkErrors: (err, req, reply) => {
-      if ((req.raw.url ?? '').startsWith('/realtime')) return answerError(err, req, reply);
-      req.log.warn({ url: req.raw.url, err: err.message }, 'request refused');
-      const status: number = err.statusCode ?? 400;
-      return (reply as FastifyReply).code(status).type('application/problem+json').send({ type: 'about:blank', title: err.message, status });
-    },
+    // Errors met before a route is chosen (a URL that does not decode, a request Node's HTTP
+    // parser refuses) are answered in the form of the surface that claimed the path.
+    frameworkErrors: (err, req, reply) => surfaces.of(req.raw.url).frameworkError(err, req, reply),
+    clientErrorHandler: (err, socket) => surfaces.clientError(err, socket),
   });
+  app.decorate('surfaces', surfaces);
+  // Paths no plugin serves, and errors outside every plugin, are problem documents.
+  app.setErrorHandler(problemHandler);
+  app.setNotFoundHandler(notFoundProblem);
 
   app.get('/health', async () => ({ status: 'ok' }));
 
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', async (req) => opts.access(req));
-      await asteriskRoutes(scope, { realtime: opts.realtime, ...(opts.dialplan ? { dialplan: opts.dialplan } : {}) });
+      // pbx_realtime's lookups on dialplan families are answered by the realtime switch.
+      await asteriskRoutes(scope, { realtime: opts.dialplan ? new SwitchedRealtime(opts.realtime, opts.dialplan) : opts.realtime });
     },
     { prefix: '/realtime' },
   );
@@ -58,6 +64,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   // Encapsulated: its auth hook, parsers and error handler never touch /realtime.
   if (opts.api) await app.register(managementApi, { ...opts.api, realtime: opts.realtime });
+  // The web console: static files that talk to the API above with the user's token.
+  if (opts.api) await app.register(consoleRoutes);
   return app;
 }
 

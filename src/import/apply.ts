@@ -2,14 +2,13 @@ import type { FamilyDef } from '../../schemas/define.js';
 import { astConfig, familyDef } from '../../schemas/index.js';
 import { maskSecrets, MASK } from '../audit/audit.js';
 import { toAssignments } from '../realtime/columns.js';
-import { ConfigError, MissingTable } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
+import { MissingTable } from '../realtime/errors.js';
 import type { Realtime } from '../realtime/realtime.js';
 import type { Filter, RealtimeStore, Row } from '../realtime/types.js';
-import { sqlStoreOf } from '../stores/index.js';
-import type { SqlStore } from '../stores/sql/store.js';
 import { at, type CellValue, type ImportPlan, type Problem, type StaticCategory, type StaticFile } from './model.js';
 import { text } from './render.js';
-import { auditEntry, createRow, deleteRow, familyPlace, inTransaction, replaceRow, staticPlace, type Actor, type Place, type Tx } from './write-path.js';
+import { auditEntry, createRow, deleteRow, familyPlace, inTransaction, recordAudit, replaceRow, staticPlace, type Actor, type Place, type Reader, type Tx } from './write-path.js';
 
 /**
  * Applies an import plan in one transaction: each planned row is compared with the row the
@@ -80,7 +79,7 @@ export async function applyPlan(world: WriteWorld, plan: ImportPlan, o: ApplyOpt
 
   let dry: Outcome | undefined;
   try {
-    return await inTransaction(store, world.realtime.changes, async (tx) => {
+    return await inTransaction(world.realtime, store, async (tx) => {
       const out: Outcome = { counts: new Map(), diff: [], dryRun: o.dryRun };
       await writeRows(tx, plan, places, o, out);
       for (const f of plan.statics) await writeStatic(tx, staticPlaces.get(f.file)!, f, o.actor, out);
@@ -105,18 +104,18 @@ async function placeOf(world: WriteWorld, family: string, database?: string): Pr
 }
 
 async function staticPlaceOf(world: WriteWorld, file: string, database?: string): Promise<Place> {
-  if (database) return { ...(await placeIn(world, database, 'ast_config', astConfig)), family: file, chunks: false };
+  if (database) return { ...(await placeIn(world, database, 'ast_config', astConfig)), family: file, verbatim: true };
   return staticPlace(world.realtime, file);
 }
 
 async function placeIn(world: WriteWorld, database: string, table: string, def: FamilyDef): Promise<Place> {
   const opened = world.stores.get(database);
   if (!opened) throw new ConfigError(`no database '${database}' in ara.conf`);
-  const store: SqlStore | undefined = sqlStoreOf(opened);
-  if (!store || store.kind === 'ldap') throw new ConfigError(`database '${database}' is not SQL; ara import writes through SQL transactions`);
+  const store: RealtimeStore = opened;
+  if (!store.holdsOwnTables) throw new ConfigError(`database '${database}' is not SQL; ara import writes through SQL transactions`);
   const info = await store.describe(table);
   if (!info) throw new MissingTable(store.name, table);
-  return { family: def.name, def, store, dialect: store.dialect, table: info, chunks: store.options.chunks, staticOrder: store.options.staticOrder };
+  return { family: def.name, def, store, table: info, staticOrder: store.staticOrder };
 }
 
 const keyText = (m: Record<string, string>) => Object.values(m).join('/');
@@ -194,7 +193,7 @@ async function writeRows(tx: Tx, plan: ImportPlan, places: ReadonlyMap<string, P
           await replaceRow(tx, p, key, gen && !def.columns[gen]!.autoIncrement ? { ...r.cells, [gen]: key } : r.cells, o.actor);
         } else {
           await tx.update(p, filtersOf(r.match), r.cells);
-          tx.audit(auditEntry(o.actor, { family: p.family, key: keyText(r.match), operation: 'replace', before: maskSecrets(current, def.secrets), after: maskSecrets(r.cells, def.secrets), raw: { before: current, after: r.cells } }));
+          recordAudit(tx, auditEntry(o.actor, { family: p.family, key: keyText(r.match), operation: 'replace', before: maskSecrets(current, def.secrets), after: maskSecrets(r.cells, def.secrets), raw: { before: current, after: r.cells } }));
         }
       }
     }
@@ -219,7 +218,7 @@ async function writeRows(tx: Tx, plan: ImportPlan, places: ReadonlyMap<string, P
         } else {
           const pk: Filter[] = def.primaryKey.map((column) => ({ column, op: '=', value: text(row[column]) }));
           await tx.delete(p, pk);
-          tx.audit(auditEntry(o.actor, { family: p.family, key: naturalKey, operation: 'delete', before: maskSecrets(row, def.secrets), after: null, raw: { before: row, after: null } }));
+          recordAudit(tx, auditEntry(o.actor, { family: p.family, key: naturalKey, operation: 'delete', before: maskSecrets(row, def.secrets), after: null, raw: { before: row, after: null } }));
         }
       }
     }
@@ -254,7 +253,7 @@ async function next(tx: Tx, p: Place, column: string, cache: Map<string, number>
 }
 
 /** A static file as Asterisk receives it: categories in the store's static order. */
-export async function readStatic(tx: Tx, p: Place, file: string): Promise<StaticCategory[]> {
+export async function readStatic(tx: Reader, p: Place, file: string): Promise<StaticCategory[]> {
   const order = [
     { column: 'cat_metric', desc: p.staticOrder === 'desc' },
     { column: 'var_metric' },
@@ -291,7 +290,7 @@ async function writeStatic(tx: Tx, p: Place, f: StaticFile, actor: Actor, out: O
   else c.changed++;
   out.diff.push(`${current.length === 0 ? '+' : wanted.length === 0 ? '-' : '~'} static ${f.file}  ${wanted.length} categor${wanted.length === 1 ? 'y' : 'ies'}, ${wanted.reduce((n, x) => n + x.variables.length, 0)} variables (was ${current.length} categories)`);
   await replaceStatic(tx, p, f.file, wanted);
-  tx.audit(auditEntry(actor, { family: 'ast_config', key: f.file, operation: current.length === 0 ? 'create' : wanted.length === 0 ? 'delete' : 'replace', before: current.length > 0 ? maskedCats(current) : null, after: wanted.length > 0 ? maskedCats(wanted) : null, raw: { before: current.length > 0 ? current : null, after: wanted.length > 0 ? wanted : null } }));
+  recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: f.file, operation: current.length === 0 ? 'create' : wanted.length === 0 ? 'delete' : 'replace', before: current.length > 0 ? maskedCats(current) : null, after: wanted.length > 0 ? maskedCats(wanted) : null, raw: { before: current.length > 0 ? current : null, after: wanted.length > 0 ? wanted : null } }));
 }
 
 /** Replaces a static file's rows: categories in the order given, as Asterisk will read them. */

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { familyDef } from '../../schemas/index.js';
 import type { Settings } from '../config/settings.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { openRuntime } from '../runtime.js';
 import { applyPlan, ImportFailed, type Outcome } from './apply.js';
 import { planFile } from './dispatch.js';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { parseConf, type ParsedConf } from '../config/conf-parser.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { planExtensions } from './extensions.js';
 import { emptyPlan, staticCategory, type ImportPlan } from './model.js';
 import { planMusicOnHold } from './musiconhold.js';

@@ -1,5 +1,5 @@
 import { familyDef } from '../../schemas/index.js';
-import { ConfigError } from '../realtime/errors.js';
+import { ConfigError } from '../config/errors.js';
 import type { Row } from '../realtime/types.js';
 import { readStatic, type WriteWorld } from './apply.js';
 import { renderExtensions } from './extensions.js';

@@ -1,5 +1,5 @@
 import type { ChangeStream } from './events.js';
-import type { Field, Filter, RealtimeStore, Row, StaticEntry, TableInfo } from './types.js';
+import type { Cells, ChangeProbe, Field, Filter, RealtimeStore, Row, StaticEntry, StoreReader, StoreTransaction, TableInfo, TablePlace } from './types.js';
 
 export interface CacheOptions {
   /** how long an answer is served from memory, ms; rows changed behind ara's back show after this */
@@ -95,6 +95,34 @@ export class CachedStore implements RealtimeStore {
     return this.inner.staticFile(table, file);
   }
 
+  get staticOrder(): 'asc' | 'desc' {
+    return this.inner.staticOrder;
+  }
+
+  get holdsOwnTables(): boolean {
+    return this.inner.holdsOwnTables;
+  }
+
+  /** The write side reads the store itself: a row about to be changed must be current. */
+  reader(): StoreReader {
+    return this.inner.reader();
+  }
+
+  /** Every table the transaction wrote is forgotten once it ended, committed or not. */
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    const written = new Set<string>();
+    try {
+      return await this.inner.transaction((tx) => fn(forgetting(tx, written)));
+    } finally {
+      for (const t of written) this.forget(t);
+    }
+  }
+
+  /** Behind a cache a reload could be answered from memory after the probe saw a change. */
+  changeProbe(): ChangeProbe | null {
+    return null;
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }
@@ -147,4 +175,22 @@ function cacheKey(table: string, filters: readonly Filter[]): string {
   let k = table;
   for (const f of filters) k += `\u0001${f.column}\u0002${f.op}\u0002${f.value}`;
   return k;
+}
+
+/** The transaction, noting the table of every write. */
+function forgetting(tx: StoreTransaction, written: Set<string>): StoreTransaction {
+  const note = (p: TablePlace) => written.add(p.table.table);
+  return {
+    select: (p, f, o) => tx.select(p, f, o),
+    distinct: (p, c, f) => tx.distinct(p, c, f),
+    selectIn: (p, c, v) => tx.selectIn(p, c, v),
+    row: (p, r) => tx.row(p, r),
+    readOwn: (t, q) => tx.readOwn(t, q),
+    insert: (p: TablePlace, cells: Cells) => (note(p), tx.insert(p, cells)),
+    update: (p, f, cells) => (note(p), tx.update(p, f, cells)),
+    delete: (p, f) => (note(p), tx.delete(p, f)),
+    lastInsertId: (p) => tx.lastInsertId(p),
+    appendOwn: (t, rows) => tx.appendOwn(t, rows),
+    deleteOwn: (t, w) => tx.deleteOwn(t, w),
+  };
 }

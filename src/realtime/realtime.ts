@@ -3,7 +3,8 @@ import { BadRequest, MissingTable, StoreUnavailable } from './errors.js';
 import type { ChangeStream } from './events.js';
 import type { Registry } from './registry.js';
 import { checkRequirements } from './require.js';
-import type { Field, Filter, RequireProblem, Requirement, Row, StaticEntry, TableInfo, Target } from './types.js';
+import type { Field, Filter, OwnQuery, RealtimeInterface, RealtimeStore, RequireProblem, Requirement, Row, StaticEntry, StoredRow, TableInfo, Target } from './types.js';
+import { familyPlace, PlaceReader, readOwn, runWrite, staticPlace, type CommitHook, type Place, type WriteOptions, type WriteTx } from './write.js';
 
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -17,15 +18,58 @@ export interface Logger {
  * way Asterisk does (reference §2.2), and publishes every write. Surfaces call this, never a
  * store directly.
  */
-export class Realtime {
+export class Realtime implements RealtimeInterface {
   /** The last static config each file was served with: a store outage must not empty sip.conf. */
   private readonly lastStatic = new Map<string, StaticEntry[]>();
+  private readonly commitHooks: CommitHook[] = [];
 
   constructor(
     readonly registry: Registry,
     private readonly log: Logger,
     readonly changes: ChangeStream,
+    /** where ara's own rows (audit, history, outbox) go for stores that cannot keep them (LDAP) */
+    readonly journal?: RealtimeStore,
   ) {}
+
+  // ---------------------------------------------------------------- the write side (write.ts)
+
+  /** Where a family's rows are written: its priority-1 target. */
+  place(family: string): Promise<Place> {
+    return familyPlace(this.registry, family);
+  }
+
+  /** Where a static file's rows are written. */
+  staticPlace(file: string): Promise<Place> {
+    return staticPlace(this.registry, file);
+  }
+
+  /** Reads outside a unit of work. */
+  reader(store: RealtimeStore): PlaceReader {
+    return new PlaceReader(store.reader());
+  }
+
+  /** One unit of work on one store: its row changes and own rows commit together (see write.ts). */
+  write<T>(store: RealtimeStore, fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T> {
+    return runWrite(store, this.journal, this.changes, this.commitHooks, fn, options);
+  }
+
+  /** Runs `hook` at the end of every unit of work from now on (history, outbox). */
+  beforeCommit(hook: CommitHook): void {
+    this.commitHooks.push(hook);
+  }
+
+  /** Rows of one of ara's own tables in one store. */
+  readOwn(store: RealtimeStore, table: string, query: OwnQuery): Promise<StoredRow[]> {
+    return readOwn(store, table, query);
+  }
+
+  /** Every store that keeps ara's own tables: those behind the mapped families, and the journal. */
+  ownStores(): RealtimeStore[] {
+    const seen = new Set<RealtimeStore>();
+    for (const { target } of this.registry.allTargets()) if (target.store.holdsOwnTables) seen.add(target.store);
+    if (this.journal) seen.add(this.journal);
+    return [...seen];
+  }
 
   /** The first priority with a row wins; an empty answer moves on, as with Asterisk's drivers. */
   async single(family: string, filters: readonly Filter[]): Promise<Row | null> {
@@ -123,6 +167,12 @@ export class Realtime {
       }
       throw err;
     }
+  }
+
+  async columns(family: string): Promise<string[]> {
+    const [first] = this.registry.targets(family);
+    const info = first ? await first.store.describe(first.table) : null;
+    return info ? info.columns.map((c) => c.name) : [];
   }
 
   private async table(t: Target): Promise<TableInfo> {

@@ -1,6 +1,7 @@
 import type { Mapping } from '../config/extconfig.js';
 import { isStaticName } from '../config/extconfig.js';
-import { ConfigError, UnknownFamily, UnknownStaticFile } from './errors.js';
+import { ConfigError } from '../config/errors.js';
+import { UnknownFamily, UnknownStaticFile } from './errors.js';
 import type { RealtimeStore, Target } from './types.js';
 
 /**

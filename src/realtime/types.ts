@@ -83,6 +83,23 @@ export interface TableInfo {
 }
 
 /**
+ * The realtime interface by family, as a surface asks it (realtime.ts implements it; the
+ * realtime switch decorates it for dialplan families, dialplan/switched.ts).
+ */
+export interface RealtimeInterface {
+  single(family: string, filters: readonly Filter[]): Promise<Row | null>;
+  multi(family: string, filters: readonly Filter[]): Promise<Row[]>;
+  /** update and update2: `lookup` selects rows, `fields` are written */
+  update(family: string, lookup: readonly Filter[], fields: readonly Field[]): Promise<number>;
+  store(family: string, fields: readonly Field[]): Promise<number>;
+  destroy(family: string, filters: readonly Filter[]): Promise<number>;
+  require(family: string, reqs: readonly Requirement[]): Promise<RequireProblem[]>;
+  staticFile(file: string): Promise<StaticEntry[]>;
+  /** the live column names of the family's first priority (update2 splits its glued lists by them) */
+  columns(family: string): Promise<string[]>;
+}
+
+/**
  * One connection to one backend. Every method takes validated, column-checked input: the realtime
  * layer has already matched columns against `describe(table)`.
  */
@@ -97,7 +114,105 @@ export interface RealtimeStore {
   store(table: TableInfo, fields: readonly Field[]): Promise<number>;
   destroy(table: TableInfo, filters: readonly Filter[]): Promise<number>;
   staticFile(table: TableInfo, file: string): Promise<StaticEntry[]>;
+  /** the order static files come in (Asterisk's own driver's for this database, or `static_order=`) */
+  readonly staticOrder: 'asc' | 'desc';
+  /** reads outside a transaction, with the write side's options (order, keyset pages) */
+  reader(): StoreReader;
+  /**
+   * Runs `fn` as one unit of writes: on SQL one database transaction (all or nothing); on LDAP
+   * one entry at a time with no rollback (see that store). Errors thrown by `fn` pass through
+   * as they are.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** true when ara's own tables (audit, history, outbox) can live in this store */
+  readonly holdsOwnTables: boolean;
+  /** a cheap "did anything change behind our back?" test; null, or no method, when the store cannot tell */
+  changeProbe?(): ChangeProbe | null;
   /** true when the store answers now; used by health checks and `ara check` */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Answers something that changes whenever the store's data may have changed through another
+ * connection than ours; equal answers mean nothing changed.
+ */
+export type ChangeProbe = () => Promise<string>;
+
+// ------------------------------------------------------------------ the write side
+
+/** A cell to write: a list is a multi-valued column (the `;` convention); null clears it. */
+export type Cell = string | readonly string[] | null;
+export type Cells = Record<string, Cell>;
+
+/**
+ * A row as read on the write side: values as the store holds them (numbers stay numbers), for
+ * keyset positions. `StoreReader.row` turns it into what Asterisk would receive.
+ */
+export type StoredRow = Record<string, unknown>;
+
+/** A family's table on the write side. */
+export interface TablePlace {
+  table: TableInfo;
+  /**
+   * Values are written and read as given, without the multi-value convention: static config
+   * files, which Asterisk receives as stored.
+   */
+  verbatim?: boolean;
+}
+
+export interface OrderBy {
+  column: string;
+  desc?: boolean;
+}
+
+export interface SelectOptions {
+  /** NULLs sort last in either direction, on every store */
+  order?: readonly OrderBy[];
+  /** keyset: only rows after the one with these values of the `order` columns */
+  after?: readonly unknown[];
+  limit?: number;
+  /** lock the rows read until the transaction ends (SQL; LDAP cannot lock) */
+  lock?: boolean;
+}
+
+/** A row of one of ara's own tables, column by column, written as given (no value rules). */
+export type OwnRow = Record<string, string | number | null>;
+
+/** A query on one of ara's own tables: equality and range conditions, an order, a keyset page. */
+export interface OwnQuery {
+  where?: readonly { column: string; op: '=' | '<' | '<=' | '>' | '>='; value: string | number }[];
+  order?: readonly OrderBy[];
+  after?: readonly unknown[];
+  limit?: number;
+}
+
+/** Reads on the write side; column names are checked against the table, values follow the store's rules. */
+export interface StoreReader {
+  select(p: TablePlace, filters: readonly Filter[], options?: SelectOptions): Promise<StoredRow[]>;
+  /** the distinct values of a column among the rows the filters select, sorted */
+  distinct(p: TablePlace, column: string, filters?: readonly Filter[]): Promise<string[]>;
+  /** rows whose `column` is one of `values`, in no particular order */
+  selectIn(p: TablePlace, column: string, values: readonly string[]): Promise<StoredRow[]>;
+  /** a stored row as Asterisk would receive it: NULLs absent, multi-values split */
+  row(p: TablePlace, stored: StoredRow): Row;
+  /** rows of one of ara's own tables (`holdsOwnTables`), as stored */
+  readOwn(table: string, query: OwnQuery): Promise<StoredRow[]>;
+}
+
+/**
+ * One unit of writes on one store. Inserts, updates and deletes follow the store's value rules
+ * exactly as the realtime interface's store/update/destroy do (column checks, value checks,
+ * the multi-value convention).
+ */
+export interface StoreTransaction extends StoreReader {
+  insert(p: TablePlace, cells: Cells): Promise<void>;
+  update(p: TablePlace, filters: readonly Filter[], cells: Cells): Promise<number>;
+  delete(p: TablePlace, filters: readonly Filter[]): Promise<number>;
+  /** the value the store gave the auto-increment column of the row this transaction inserted last */
+  lastInsertId(p: TablePlace): Promise<string>;
+  /** rows of one of ara's own tables, in this transaction; only where `holdsOwnTables` */
+  appendOwn(table: string, rows: readonly OwnRow[]): Promise<void>;
+  /** deletes the rows of one of ara's own tables the conditions select (retention); only where `holdsOwnTables` */
+  deleteOwn(table: string, where: NonNullable<OwnQuery['where']>): Promise<number>;
 }

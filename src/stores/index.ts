@@ -1,19 +1,17 @@
 import knexFactory from 'knex';
 import { driverOf } from '../config/settings.js';
-import { ConfigError } from '../realtime/errors.js';
+import { databaseOptions } from '../config/database-options.js';
 import { CachedStore } from '../realtime/cache.js';
 import type { ChangeStream } from '../realtime/events.js';
 import type { Logger } from '../realtime/realtime.js';
 import type { RealtimeStore } from '../realtime/types.js';
-import { openLdapStore } from './ldap/index.js';
-import type { Dialect } from './sql/dialect.js';
-import { mysql } from './sql/mysql.js';
-import { postgres } from './sql/pg.js';
-import { sqlite } from './sql/sqlite.js';
+import { openLdapStore, parseLdapUrl } from './ldap/index.js';
+import { SQL_DIALECTS } from './sql/dialects.js';
 import { SqlStore } from './sql/store.js';
 
 /**
- * Opens the store a database URL names. Options ride in the query string:
+ * Opens the store a database URL names. Options ride in the query string and are parsed once,
+ * by the driver's schema in src/config/database-options.ts (which refuses unknown ones):
  * `chunks=no` turns off the `;`/`^XX` multi-value convention (for a SQLite file shared with
  * res_config_sqlite3, which does not use it); `static_order=asc|desc` overrides the order of
  * static files; `pool_max`, `query_timeout` (ms) and `connect_timeout` (ms) size the pool and
@@ -23,21 +21,15 @@ import { SqlStore } from './sql/store.js';
 export function openStore(name: string, url: string, log?: Logger, changes?: ChangeStream): RealtimeStore {
   const driver = driverOf(url);
   // LDAP: ldap[s]://host[:port]/<base DN>?bind_dn=...&password=${ENV}... (src/stores/ldap/options.ts)
-  if (driver === 'ldap') return withCache(openLdapStore(name, url, log), splitParams(url).params, name, changes);
-  const { base, params } = splitParams(url);
-  const chunks = flag(params.get('chunks'), true, name);
-  const order = params.get('static_order');
-  if (order !== null && order !== 'asc' && order !== 'desc') {
-    throw new ConfigError(`database '${name}': static_order must be asc or desc`);
+  if (driver === 'ldap') {
+    const options = parseLdapUrl(name, url);
+    return withCache(openLdapStore(name, options, log), options.cache, changes);
   }
+  const { options, driverUrl } = databaseOptions(name, driver, url);
   const dialect = SQL_DIALECTS[driver];
-  const options = {
-    poolMax: int(params.get('pool_max'), 10, name, 'pool_max'),
-    queryTimeoutMs: int(params.get('query_timeout'), 3000, name, 'query_timeout'),
-    connectTimeoutMs: int(params.get('connect_timeout'), 2000, name, 'connect_timeout'),
-  };
+  const pool = { poolMax: options.pool_max, queryTimeoutMs: options.query_timeout, connectTimeoutMs: options.connect_timeout };
   const knex = knexFactory({
-    ...dialect.knexConfig(driver === 'sqlite3' ? base : stripOwnParams(url), options),
+    ...dialect.knexConfig(driverUrl, pool),
     // knex would print pool warnings (a refused connection, each retry) to the console; they
     // belong in our log, where the store's own "unavailable" line already says it once.
     log: {
@@ -47,54 +39,21 @@ export function openStore(name: string, url: string, log?: Logger, changes?: Cha
       debug: () => undefined,
     },
   });
-  const store = new SqlStore(name, dialect, knex, { chunks, staticOrder: order ?? dialect.staticOrder });
-  return withCache(store, params, name, changes);
+  const store = new SqlStore(name, dialect, knex, { chunks: options.chunks, staticOrder: options.static_order ?? dialect.staticOrder });
+  return withCache(store, options, changes);
 }
 
 /**
  * `cache_ttl=<ms>` keeps answers in memory that long (0, the default, is off: every Asterisk
  * request reads the database, as Asterisk's own drivers do); `cache_size` bounds the entries.
  */
-function withCache(store: RealtimeStore, params: URLSearchParams, name: string, changes?: ChangeStream): RealtimeStore {
-  const raw = params.get('cache_ttl');
-  const ttlMs = raw === null || raw === '0' ? 0 : int(raw, 0, name, 'cache_ttl');
-  if (ttlMs === 0) return store;
-  return new CachedStore(store, { ttlMs, maxEntries: int(params.get('cache_size'), 100_000, name, 'cache_size') }, changes);
+function withCache(store: RealtimeStore, options: { cache_ttl: number; cache_size: number }, changes?: ChangeStream): RealtimeStore {
+  if (options.cache_ttl === 0) return store;
+  return new CachedStore(store, { ttlMs: options.cache_ttl, maxEntries: options.cache_size }, changes);
 }
 
 /** The SQL store behind a store, if it is one (a cache wraps it). */
 export function sqlStoreOf(store: RealtimeStore): SqlStore | undefined {
   const inner = store instanceof CachedStore ? store.inner : store;
   return inner instanceof SqlStore ? inner : undefined;
-}
-
-const SQL_DIALECTS: Record<'sqlite3' | 'pgsql' | 'mysql', Dialect> = { sqlite3: sqlite, pgsql: postgres, mysql };
-
-/** Our options are not the driver's: take them out of the URL before it reaches pg or mysql2. */
-const OWN_PARAMS = ['chunks', 'static_order', 'pool_max', 'query_timeout', 'connect_timeout', 'cache_ttl', 'cache_size'];
-function stripOwnParams(url: string): string {
-  const { base, params } = splitParams(url);
-  for (const p of OWN_PARAMS) params.delete(p);
-  const rest = params.toString();
-  return rest ? `${base}?${rest}` : base;
-}
-
-function splitParams(url: string): { base: string; params: URLSearchParams } {
-  const q = url.indexOf('?');
-  if (q < 0) return { base: url, params: new URLSearchParams() };
-  return { base: url.slice(0, q), params: new URLSearchParams(url.slice(q + 1)) };
-}
-
-function flag(v: string | null, dflt: boolean, db: string): boolean {
-  if (v === null) return dflt;
-  if (/^(yes|true|on|1)$/i.test(v)) return true;
-  if (/^(no|false|off|0)$/i.test(v)) return false;
-  throw new ConfigError(`database '${db}': '${v}' is not yes or no`);
-}
-
-function int(v: string | null, dflt: number, db: string, what: string): number {
-  if (v === null) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`database '${db}': ${what} must be a positive integer, not '${v}'`);
-  return n;
 }

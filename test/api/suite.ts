@@ -8,7 +8,7 @@ import { startApiServer, type ApiServer } from './support.js';
  * The management API through a real socket, written once and run on every SQL store the test
  * services provide. Each test uses its own names, so they share one server.
  */
-export function apiSuite(label: string, kind: 'sqlite' | 'pg', skip?: string): void {
+export function apiSuite(label: string, kind: 'sqlite' | 'pg' | 'mysql', skip?: string): void {
   describe(`management API: ${label}`, { skip: skip ?? false }, () => {
     let s: ApiServer;
     let read: string;

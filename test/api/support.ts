@@ -22,13 +22,13 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** A real server on a free port: SQLite by default, or a scratch PostgreSQL database. */
-export async function startApiServer(kind: 'sqlite' | 'pg' = 'sqlite', overrides: Partial<Settings> = {}): Promise<ApiServer> {
+/** A real server on a free port: SQLite by default, or a scratch PostgreSQL or MariaDB database. */
+export async function startApiServer(kind: 'sqlite' | 'pg' | 'mysql' = 'sqlite', overrides: Partial<Settings> = {}): Promise<ApiServer> {
   let db: ScratchDatabase | undefined;
   let settings: Partial<Settings> = { logLevel: 'warn', ...overrides };
-  if (kind === 'pg') {
-    db = await scratchDatabase('pg', 'ara_api');
-    settings = { ...settings, databases: { main: db.url }, mappings: defaultMappings('main', 'pgsql'), migrate: 'yes' };
+  if (kind !== 'sqlite') {
+    db = await scratchDatabase(kind, 'ara_api');
+    settings = { ...settings, databases: { main: db.url }, mappings: defaultMappings('main', kind === 'pg' ? 'pgsql' : 'mysql'), migrate: 'yes' };
   }
   let server: TestServer;
   try {

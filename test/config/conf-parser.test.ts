@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseConf } from '../../src/config/conf-parser.js';
 import { parseExtconfig } from '../../src/config/extconfig.js';
-import { ConfigError } from '../../src/realtime/errors.js';
+import { ConfigError } from '../../src/config/errors.js';
 
 describe('Asterisk .conf parser', () => {
   test('categories, = and =>, comments and escaped semicolons', () => {

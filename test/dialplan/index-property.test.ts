@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { generateDialled, generateMixedPatterns, seededRandom } from '../../src/dialplan/generate.js';
+import { generateDialled, generateMixedPatterns, seededRandom } from '../../bench/generate.js';
 import { DialplanIndex } from '../../src/dialplan/index.js';
 import type { MatchMode } from '../../src/dialplan/match.js';
 import { dialledNear, extension, randomDialled } from './arbitraries.js';

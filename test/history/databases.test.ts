@@ -32,7 +32,7 @@ for (const kind of ['pg', 'mysql'] as const) {
         const exported = (await exportConf(world, 'sip.conf')).text;
         assert.equal(totals(await importTexts(world, { 'sip.conf': exported })).changed, 0);
         const store = await historyStore(runtime.stores.values());
-        const versions = await listVersions(store.knex);
+        const versions = await listVersions(store);
         assert.deepEqual(versions.map((v) => [v.id, v.actor, v.changes]), [[2, 'import', 1], [1, 'import', 9]]);
         const r = await rollback(world, store, 2, { force: false, actor: { tokenId: null, name: 'rollback', requestId: 'r', resource: 'rollback' } });
         assert.deepEqual(r, { version: 3, restored: 1 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { accessCheck } from '../../src/http/access.js';
-import { ConfigError } from '../../src/realtime/errors.js';
+import { ConfigError } from '../../src/config/errors.js';
 import { startTestServer } from '../support/server.js';
 
 const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });

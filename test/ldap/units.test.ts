@@ -9,7 +9,7 @@ import { familyDef } from '../../schemas/index.js';
 import { LDIF_FILE, MAPPING_FILE, OIDS_FILE, SCHEMA_FILE, readRegistry, renderDefaultMapping, renderLdif, renderSchema } from '../../schemas/ldap/generate.js';
 import { ldapDefault, ldapDefaults } from '../../schemas/ldap/names.js';
 import { toConditions } from '../../src/realtime/columns.js';
-import { ConfigError } from '../../src/realtime/errors.js';
+import { ConfigError } from '../../src/config/errors.js';
 import type { Filter } from '../../src/realtime/types.js';
 import { escapeRdnValue, firstRdn, rdnString, splitDn } from '../../src/stores/ldap/dn.js';
 import { compileCondition, escapeValue, eq, parseLike, render, type AttrCaps } from '../../src/stores/ldap/filter.js';
@@ -184,7 +184,7 @@ describe('the ara.conf URL of an LDAP database', () => {
     bad('ldap://h/dc=x?bind_dn=cn=a,dc=x&password=', /non-empty password/);
     bad('ldap://h/dc=x?bind_dn=cn=a,dc=x&password=${NOPE}', /NOPE, which is not set/);
     bad('ldap://h/dc=x?password=x', /without bind_dn/);
-    bad('ldap://h/dc=x?colour=blue', /unknown LDAP option 'colour'/);
+    bad('ldap://h/dc=x?colour=blue', /unknown option 'colour'/);
     bad('ldaps://h/dc=x?starttls=yes', /ldaps/);
     bad('ldap://cn=a:pw@h/dc=x', /bind_dn= and password=/);
     bad('ldap://h/dc=x?query_timeout=soon', /query_timeout/);

@@ -78,7 +78,7 @@ describe('GET /switch', () => {
   test('bad parameters are problem documents', async () => {
     const mode = await s.get('/switch/default/1?mode=exists');
     assert.equal(mode.status, 400);
-    assert.match(JSON.parse(mode.body).title as string, /mode must be one of match, canmatch, matchmore/);
+    assert.match(JSON.parse(mode.body).detail as string, /mode must be one of match, canmatch, matchmore/);
     assert.equal((await s.get('/switch/default/1?priority=n')).status, 400);
     assert.equal((await s.get('/switch/default/1?family=sippeers')).status, 404);
   });

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AUDIT_TABLE, readAudit, type AuditQuery, type AuditRecord } from '../../audit/audit.js';
-import { sqlStoreOf } from '../../stores/index.js';
-import type { SqlStore } from '../../stores/sql/store.js';
+import type { RealtimeStore } from '../../realtime/types.js';
 import { sendTagged } from './etag.js';
 import { BadParameter, type FieldError } from './problem.js';
 import { queryString, route, type ApiContext } from './route.js';
@@ -91,7 +90,7 @@ export async function auditRoutes(app: FastifyInstance, ctx: ApiContext): Promis
           : store.name === cursor.db ? { at: cursor.at, id: cursor.id }
           : store.name > cursor.db ? { at: cursor.at, id: Number.MAX_SAFE_INTEGER }
           : { at: cursor.at, id: -1 };
-        for (const r of await readAudit(store.knex, q, limit + 1, after)) found.push({ ...r, database: store.name });
+        for (const r of await readAudit((table, query) => ctx.realtime.readOwn(store, table, query), q, limit + 1, after)) found.push({ ...r, database: store.name });
       }
       found.sort((a, b) => (a.at !== b.at ? (a.at < b.at ? 1 : -1) : a.database !== b.database ? (a.database < b.database ? -1 : 1) : b.id - a.id));
       const items = found.slice(0, limit);
@@ -105,15 +104,10 @@ export async function auditRoutes(app: FastifyInstance, ctx: ApiContext): Promis
   });
 }
 
-/** The SQL databases the API writes to and that have the audit table. */
-async function auditStores(ctx: ApiContext): Promise<SqlStore[]> {
-  const seen = new Set<SqlStore>();
-  for (const { target } of ctx.realtime.registry.allTargets()) {
-    const sql = sqlStoreOf(target.store);
-    if (sql) seen.add(sql);
-  }
-  const out: SqlStore[] = [];
-  for (const s of seen) if (await s.describe(AUDIT_TABLE)) out.push(s);
+/** The databases that keep ara's own tables and have the audit table. */
+async function auditStores(ctx: ApiContext): Promise<RealtimeStore[]> {
+  const out: RealtimeStore[] = [];
+  for (const s of ctx.realtime.ownStores()) if (await s.describe(AUDIT_TABLE)) out.push(s);
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -80,7 +80,7 @@ export async function bulkRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       for (const c of checked) if (!places.has(c.def.name)) places.set(c.def.name, await familyPlace(ctx.realtime, c.mapped));
       const store = sameStore([...places.values()], 'this bulk request');
       const actor = actorOf(req);
-      const results = await inTransaction(store, ctx.realtime.changes, async (tx) => {
+      const results = await inTransaction(ctx.realtime, store, async (tx) => {
         const out: z.infer<typeof result>['results'] = [];
         for (const [i, c] of checked.entries()) {
           const p = places.get(c.def.name)!;

@@ -1,14 +1,14 @@
+import { recordAudit } from '../../audit/audit.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { astConfig, families } from '../../../schemas/index.js';
 import { parseConf } from '../../config/conf-parser.js';
-import { ConfigError } from '../../realtime/errors.js';
+import { ConfigError } from '../../config/errors.js';
 import type { StaticEntry } from '../../realtime/types.js';
-import { sqlStoreOf } from '../../stores/index.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { etagOf, sendTagged } from './etag.js';
 import { BadParameter, MissingScope, NotFound, parseBody, ValidationFailed } from './problem.js';
 import { actorOf, auditEntry, queryString, route, secretsVisible, type ApiContext } from './route.js';
-import { inTransaction, reader, staticPlace, type Place, type Tx } from './tx.js';
+import { lockedWrite, reader, staticPlace, type Place, type Reader } from './tx.js';
 
 /**
  * Static config files (`sip.conf`, `queues.conf`, ... as Asterisk loads them from the
@@ -56,7 +56,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
     return file;
   };
   /** The file in the order Asterisk receives it (the store's static order, reference §1.7). */
-  const read = async (tx: Tx, p: Place, file: string, lock: boolean): Promise<Category[]> => {
+  const read = async (tx: Reader, p: Place, file: string, lock: boolean): Promise<Category[]> => {
     const order = [
       { column: 'cat_metric', desc: p.staticOrder === 'desc' },
       { column: 'var_metric' },
@@ -82,7 +82,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       for (const name of ctx.realtime.registry.staticFiles()) {
         const target = ctx.realtime.registry.staticTarget(name);
         const key = `${target.store.name}\u0000${target.table}`;
-        if (seen.has(key) || !sqlStoreOf(target.store)) continue;
+        if (seen.has(key)) continue;
         seen.add(key);
         const p = await staticPlace(ctx.realtime, name === 'global' ? 'global' : name);
         for (const f of await reader(p.store).distinct(p, 'filename')) {
@@ -133,9 +133,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const actor = actorOf(req);
-      const { after, created } = await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
-        const current = await read(tx, p, file, true);
-        checkPreconditions(req, current.length > 0 ? etagOf(visible(file, current, secrets)) : null);
+      const { after, created } = await lockedWrite(ctx.realtime, req, p.store, (tx) => read(tx, p, file, true), (current) => current.length > 0 ? etagOf(visible(file, current, secrets)) : null, async (tx, current) => {
         if (!secrets && hasSecrets(current)) throw new MissingScope(`'${file}' holds secret variables this token cannot see; replacing it needs the secrets scope and ?secrets=true`);
         await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
         const n = body.categories.length;
@@ -147,7 +145,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
           }
         }
         const after = await read(tx, p, file, false);
-        tx.audit(auditEntry(actor, { family: 'ast_config', key: file, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? masked(current) : null, after: masked(after), raw: { before: current.length > 0 ? current : null, after } }));
+        recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: file, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? masked(current) : null, after: masked(after), raw: { before: current.length > 0 ? current : null, after } }));
         return { after, created: current.length === 0 };
       });
       return sendTagged(req, reply, created ? 201 : 200, visible(file, after, secrets));
@@ -163,12 +161,10 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const actor = actorOf(req);
-      await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
-        const current = await read(tx, p, file, true);
-        checkPreconditions(req, current.length > 0 ? etagOf(visible(file, current, secrets)) : null);
+      await lockedWrite(ctx.realtime, req, p.store, (tx) => read(tx, p, file, true), (current) => current.length > 0 ? etagOf(visible(file, current, secrets)) : null, async (tx, current) => {
         if (current.length === 0) throw new NotFound(`no config file '${file}'`);
         await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
-        tx.audit(auditEntry(actor, { family: 'ast_config', key: file, operation: 'delete', before: masked(current), after: null, raw: { before: current, after: null } }));
+        recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: file, operation: 'delete', before: masked(current), after: null, raw: { before: current, after: null } }));
       });
       return reply.code(204).send();
     },

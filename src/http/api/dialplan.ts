@@ -1,14 +1,15 @@
+import { recordAudit } from '../../audit/audit.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import { compareExtensionsWithCallerId } from '../../dialplan/compare.js';
 import type { Filter } from '../../realtime/types.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { etagOf, sendTagged } from './etag.js';
 import { mappedName } from './families.js';
 import { BadParameter, NotFound, parseBody, ValidationFailed, type FieldError } from './problem.js';
 import { actorOf, auditEntry, route, type ApiContext } from './route.js';
 import { valueSchema } from './schemas.js';
-import { familyPlace, inTransaction, reader, type Place, type Tx } from './tx.js';
+import { familyPlace, lockedWrite, reader, type Place, type Reader } from './tx.js';
 
 /**
  * Dialplan extensions of the `extensions` family: all priorities of one `context/exten` as an
@@ -59,7 +60,7 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     { column: 'context', op: '=', value: context },
     ...(exten !== undefined ? [{ column: 'exten', op: '=' as const, value: exten }] : []),
   ];
-  const priorities = async (tx: Tx, p: Place, context: string, exten: string, lock: boolean): Promise<Priority[]> =>
+  const priorities = async (tx: Reader, p: Place, context: string, exten: string, lock: boolean): Promise<Priority[]> =>
     (await tx.select(p, filters(context, exten), { order: [{ column: 'priority' }], lock })).map((raw) => {
       const r = tx.row(p, raw);
       return { priority: Number(r.priority), app: String(r.app ?? ''), appdata: String(r.appdata ?? '') };
@@ -121,13 +122,11 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const wanted = numbered(body.priorities);
       const p = await place();
       const actor = actorOf(req);
-      const { list, created } = await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
-        const current = await priorities(tx, p, context, exten, true);
-        checkPreconditions(req, current.length > 0 ? etagOf({ context, exten, priorities: current }) : null);
+      const { list, created } = await lockedWrite(ctx.realtime, req, p.store, (tx) => priorities(tx, p, context, exten, true), (current) => current.length > 0 ? etagOf({ context, exten, priorities: current }) : null, async (tx, current) => {
         await tx.delete(p, filters(context, exten));
         for (const w of wanted) await tx.insert(p, { context, exten, priority: String(w.priority), app: w.app, appdata: w.appdata });
         const after = await priorities(tx, p, context, exten, false);
-        tx.audit(auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? current : null, after }));
+        recordAudit(tx, auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? current : null, after }));
         return { list: after, created: current.length === 0 };
       });
       return sendTagged(req, reply, created ? 201 : 200, { context, exten, priorities: list });
@@ -142,12 +141,10 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const { context, exten } = names(req);
       const p = await place();
       const actor = actorOf(req);
-      await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
-        const current = await priorities(tx, p, context, exten, true);
-        checkPreconditions(req, current.length > 0 ? etagOf({ context, exten, priorities: current }) : null);
+      await lockedWrite(ctx.realtime, req, p.store, (tx) => priorities(tx, p, context, exten, true), (current) => current.length > 0 ? etagOf({ context, exten, priorities: current }) : null, async (tx, current) => {
         if (current.length === 0) throw new NotFound(`no extension '${exten}' in context '${context}'`);
         await tx.delete(p, filters(context, exten));
-        tx.audit(auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: 'delete', before: current, after: null }));
+        recordAudit(tx, auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: 'delete', before: current, after: null }));
       });
       return reply.code(204).send();
     },

@@ -110,7 +110,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
       const body = parseBody(s.create, req.body);
       const p = await place();
       const show = secretsVisible(req);
-      const w = await inTransaction(p.store, ctx.realtime.changes, (tx) => createRow(tx, p, body, actorOf(req)));
+      const w = await inTransaction(ctx.realtime, p.store, (tx) => createRow(tx, p, body, actorOf(req)));
       if (def.key) reply.header('location', `${ctx.prefix}${base}/${encodeURIComponent(w.key)}`);
       return sendTagged(req, reply, 201, w.after ? representation(p, w.after, show) : {});
     },
@@ -160,7 +160,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
       const body = parseBody(s.replace, req.body);
       const p = await place();
       const show = secretsVisible(req);
-      const w = await inTransaction(p.store, ctx.realtime.changes, (tx) => replaceRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
+      const w = await inTransaction(ctx.realtime, p.store, (tx) => replaceRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
       if (w.created) reply.header('location', `${ctx.prefix}${base}/${encodeURIComponent(k)}`);
       return answer(req, reply, p, w.after, w.created ? 201 : 200, show);
     },
@@ -177,7 +177,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
       const body = parseBody(s.patch, req.body);
       const p = await place();
       const show = secretsVisible(req);
-      const w = await inTransaction(p.store, ctx.realtime.changes, (tx) => patchRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
+      const w = await inTransaction(ctx.realtime, p.store, (tx) => patchRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
       return answer(req, reply, p, w.after, 200, show);
     },
   });
@@ -190,7 +190,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
       const k = key(req);
       const p = await place();
       const show = secretsVisible(req);
-      await inTransaction(p.store, ctx.realtime.changes, (tx) => deleteRow(tx, p, k, actorOf(req), precondition(req, p, show)));
+      await inTransaction(ctx.realtime, p.store, (tx) => deleteRow(tx, p, k, actorOf(req), precondition(req, p, show)));
       return reply.code(204).send();
     },
   });

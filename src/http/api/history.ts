@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { diffVersions, getVersion, listVersions, versionChanges, type VersionQuery } from '../../history/history.js';
 import { NoSuchVersion, rollback, RollbackRefused } from '../../history/rollback.js';
 import { historyStore } from '../../history/where.js';
-import { ConfigError } from '../../realtime/errors.js';
+import { ConfigError } from '../../config/errors.js';
 import { sendTagged } from './etag.js';
 import { BadParameter, Conflict, NotFound, NotSupported, type FieldError } from './problem.js';
 import { actorOf, queryString, route, type ApiContext } from './route.js';
@@ -88,7 +88,7 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
         if (!['family', 'key', 'since', 'before', 'limit', 'database'].includes(name)) errors.push({ field: `query.${name}`, rule: 'unknown_field', message: 'not a filter of the history' });
       }
       if (errors.length > 0) throw new BadParameter(errors);
-      return sendTagged(req, reply, 200, { items: await listVersions((await store(req)).knex, q) });
+      return sendTagged(req, reply, 200, { items: await listVersions(await store(req), q) });
     },
   });
 
@@ -99,10 +99,10 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
     responses: { 200: { description: 'the version', schema: api.component('VersionChanges', z.object({ version, changes: z.array(change) })) } },
     handler: async (req, reply) => {
       const v = versionParam(req);
-      const knex = (await store(req)).knex;
-      const info = await getVersion(knex, v);
+      const s = await store(req);
+      const info = await getVersion(s, v);
       if (!info) throw new NotFound(`no version ${v}`);
-      const changes = (await versionChanges(knex, v)).map((c) => ({ family: c.family, key: c.key, operation: c.operation, before: c.before, after: c.after }));
+      const changes = (await versionChanges(s, v)).map((c) => ({ family: c.family, key: c.key, operation: c.operation, before: c.before, after: c.after }));
       return sendTagged(req, reply, 200, { version: info, changes });
     },
   });
@@ -116,9 +116,9 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
       const v = versionParam(req);
       const to = queryString(req, 'to');
       if (to !== undefined && !/^[1-9]\d{0,15}$/.test(to)) throw new BadParameter([{ field: 'query.to', rule: 'format', message: 'a positive integer' }]);
-      const knex = (await store(req)).knex;
-      if (!(await getVersion(knex, v))) throw new NotFound(`no version ${v}`);
-      return sendTagged(req, reply, 200, { changes: await diffVersions(knex, v, to === undefined ? undefined : Number(to)) });
+      const s = await store(req);
+      if (!(await getVersion(s, v))) throw new NotFound(`no version ${v}`);
+      return sendTagged(req, reply, 200, { changes: await diffVersions(s, v, to === undefined ? undefined : Number(to)) });
     },
   });
 

@@ -11,10 +11,12 @@ import { familyRoutes } from './families.js';
 import { historyRoutes } from './history.js';
 import { lineRoutes } from './lines.js';
 import { OpenApi } from './openapi.js';
-import { MissingScope, NotFound, NotSupported, problemHandler, Unauthenticated } from './problem.js';
+import { problemHandler } from '../problem.js';
+import { MissingScope, NotFound, NotSupported, Unauthenticated } from './problem.js';
 import { queueRoutes } from './queues.js';
 import type { ApiContext } from './route.js';
 import { voicemailRoutes } from './voicemail.js';
+import { whoamiRoutes } from './whoami.js';
 
 /**
  * The management REST API: `/api/v1/...` (bearer tokens, problem JSON), its OpenAPI document at
@@ -77,6 +79,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
 
   const ctx: ApiContext = { realtime: opts.realtime, tokens: opts.tokens as TokenStore, openapi, prefix: API_PREFIX };
   await app.register(async (v1) => {
+    v1.decorateRequest('apiToken', null);
     v1.setErrorHandler(problemHandler);
     v1.setNotFoundHandler((req, reply) => problemHandler(new NotFound(`no API resource ${req.method} ${req.url.split('?')[0]}`), req, reply));
     v1.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, v1.getDefaultJsonParser('error', 'error'));
@@ -92,6 +95,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     await auditRoutes(v1, ctx);
     await historyRoutes(v1, ctx);
     await familyRoutes(v1, ctx);
+    await whoamiRoutes(v1, ctx);
   }, { prefix: API_PREFIX });
   openapi.finalize();
 }

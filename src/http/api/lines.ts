@@ -10,7 +10,7 @@ import { encodeCursor, listQueryDocs, parseListQuery } from './query.js';
 import { actorOf, route, secretsVisible, type Actor, type ApiContext } from './route.js';
 import { deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema } from './schemas.js';
-import { familyPlace, inTransaction, reader, sameStore, type Place, type Tx } from './tx.js';
+import { familyPlace, inTransaction, lockedWrite, reader, sameStore, type Place, type Reader, type Tx } from './tx.js';
 
 /**
  * A PJSIP line: the endpoint, its AOR and its inbound auth (and optionally an identify), all
@@ -97,7 +97,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   const params = { id: 'the line id: the id of its endpoint, AOR, auth and identify' };
 
   /** The line as stored, or null when its endpoint does not exist. */
-  const readLine = async (tx: Tx, p: LineParts, id: string, lock: boolean) => {
+  const readLine = async (tx: Reader, p: LineParts, id: string, lock: boolean) => {
     const endpoint = await readRow(tx, p.endpoint, keyFilter(defs.endpoint, id), lock);
     if (!endpoint) return null;
     return {
@@ -181,7 +181,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const body = parseBody(lineCreate, req.body);
       const p = await places();
       const secrets = secretsVisible(req);
-      const line = await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
+      const line = await inTransaction(ctx.realtime, p.endpoint.store, async (tx) => {
         checkPreconditions(req, null);
         if (await readRow(tx, p.endpoint, keyFilter(defs.endpoint, body.id), true)) throw new Conflict(`PJSIP line '${body.id}' exists already`);
         const { id, ...rest } = body;
@@ -219,9 +219,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const body = parseBody(lineIn, req.body);
       const p = await places();
       const secrets = secretsVisible(req);
-      const { line, created } = await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
-        const current = await readLine(tx, p, id, true);
-        checkPreconditions(req, current ? etagOf(show(p, id, current, secrets)) : null);
+      const { line, created } = await lockedWrite(ctx.realtime, req, p.endpoint.store, (tx) => readLine(tx, p, id, true), (current) => current ? etagOf(show(p, id, current, secrets)) : null, async (tx, current) => {
         await writeLine(tx, p, id, body, actorOf(req));
         return { line: (await readLine(tx, p, id, false))!, created: !current };
       });
@@ -242,9 +240,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const p = await places();
       const secrets = secretsVisible(req);
       const actor = actorOf(req);
-      const line = await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
-        const current = await readLine(tx, p, id, true);
-        checkPreconditions(req, current ? etagOf(show(p, id, current, secrets)) : null);
+      const line = await lockedWrite(ctx.realtime, req, p.endpoint.store, (tx) => readLine(tx, p, id, true), (current) => current ? etagOf(show(p, id, current, secrets)) : null, async (tx, current) => {
         if (!current) throw new NotFound(`no PJSIP line '${id}'`);
         const errors: FieldError[] = [];
         if (body.endpoint) {
@@ -276,9 +272,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const p = await places();
       const secrets = secretsVisible(req);
       const actor = actorOf(req);
-      await inTransaction(p.endpoint.store, ctx.realtime.changes, async (tx) => {
-        const current = await readLine(tx, p, id, true);
-        checkPreconditions(req, current ? etagOf(show(p, id, current, secrets)) : null);
+      await lockedWrite(ctx.realtime, req, p.endpoint.store, (tx) => readLine(tx, p, id, true), (current) => current ? etagOf(show(p, id, current, secrets)) : null, async (tx, current) => {
         if (!current) throw new NotFound(`no PJSIP line '${id}'`);
         await deleteRow(tx, p.endpoint, id, actor);
         await deleteRow(tx, p.aor, id, actor, undefined, true);

@@ -1,31 +1,13 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BadValue, RealtimeError, UnknownColumn } from '../../realtime/errors.js';
+import { ProblemError, toProblem, type FieldError } from '../problem.js';
 
 /**
- * The REST surface's errors and the one place they become RFC 9457 problem documents. Handlers
- * throw; nothing else writes an error body.
+ * The management API's errors. Handlers throw; the one problem writer (http/problem.ts) answers.
  */
 
-export interface FieldError {
-  /** where in the request: a column, `priorities[2].app`, `query.sort` */
-  field: string;
-  /** the rule broken, one word: required, type, enum, max_length, unknown_field, ... */
-  rule: string;
-  message: string;
-}
+export type { FieldError };
 
-export const PROBLEM_TYPE = 'application/problem+json';
-
-export abstract class ApiError extends Error {
-  abstract readonly status: number;
-  abstract readonly code: string;
-  abstract readonly title: string;
-  constructor(message: string, readonly extra: Record<string, unknown> = {}) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export abstract class ApiError extends ProblemError {}
 
 /** The request body is well-formed JSON that breaks the family's rules. */
 export class ValidationFailed extends ApiError {
@@ -33,7 +15,7 @@ export class ValidationFailed extends ApiError {
   readonly code = 'validation-failed';
   readonly title = 'The request does not meet the schema';
   constructor(readonly errors: FieldError[], message?: string) {
-    super(message ?? errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    super(message ?? errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
   }
 }
 
@@ -43,7 +25,7 @@ export class BadParameter extends ApiError {
   readonly code = 'bad-parameter';
   readonly title = 'A parameter of the request is not valid';
   constructor(readonly errors: FieldError[]) {
-    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors });
   }
 }
 
@@ -67,6 +49,7 @@ export class PreconditionFailed extends ApiError {
 
 export class Unauthenticated extends ApiError {
   readonly status = 401;
+  readonly challenge = 'Bearer realm="ara-server"';
   readonly code = 'unauthenticated';
   readonly title = 'A valid bearer token is required';
 }
@@ -82,65 +65,6 @@ export class NotSupported extends ApiError {
   readonly status = 501;
   readonly code = 'not-supported';
   readonly title = 'Not supported for this family';
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance?: string;
-  errors?: FieldError[];
-  [extra: string]: unknown;
-}
-
-const typeUri = (code: string) => `urn:ara-server:problem:${code}`;
-
-/** Every error of the API scope, as problem JSON; the log gets what the client must not see. */
-export function problemHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const p = toProblem(err);
-  if (p.status >= 500) req.log.error({ err, url: req.url }, 'api request failed');
-  else req.log.debug({ status: p.status, code: p.type, detail: p.detail }, 'api request refused');
-  if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="ara-server"');
-  return reply.code(p.status).type(PROBLEM_TYPE).send(JSON.stringify({ ...p, instance: req.url.split('?')[0] }));
-}
-
-export function toProblem(err: unknown): Problem {
-  if (err instanceof ApiError) {
-    const errors = err instanceof ValidationFailed || err instanceof BadParameter ? { errors: err.errors } : {};
-    return { type: typeUri(err.code), title: err.title, status: err.status, detail: err.message, ...errors, ...err.extra };
-  }
-  if (err instanceof BadValue) {
-    return {
-      type: typeUri('validation-failed'), title: 'The request does not meet the schema', status: 422, detail: err.message,
-      errors: [{ field: err.column, rule: 'value', message: err.reason }],
-    };
-  }
-  if (err instanceof UnknownColumn) {
-    return {
-      type: typeUri('validation-failed'), title: 'The request does not meet the schema', status: 422, detail: err.message,
-      errors: [{ field: err.column, rule: 'unknown_field', message: `table '${err.table}' has no such column` }],
-    };
-  }
-  if (err instanceof RealtimeError) {
-    return { type: typeUri(err.code.replace(/_/g, '-')), title: realtimeTitle(err), status: err.status, detail: err.message };
-  }
-  const fe = err as FastifyError;
-  if (typeof fe?.statusCode === 'number' && fe.statusCode < 500) {
-    // Fastify's own refusals: unparsable JSON, a body too large, an unsupported media type.
-    return { type: typeUri((fe.code ?? 'bad-request').toLowerCase().replace(/_/g, '-')), title: 'The request cannot be read', status: fe.statusCode, detail: fe.message };
-  }
-  return { type: typeUri('internal'), title: 'Internal error', status: 500, detail: 'the server failed to answer; the reason is in its log' };
-}
-
-function realtimeTitle(err: RealtimeError): string {
-  switch (err.status) {
-    case 400: return 'The request cannot be used';
-    case 404: return 'No such resource';
-    case 409: return 'The database refused the write';
-    case 503: return 'The database is unavailable';
-    default: return 'The server cannot answer';
-  }
 }
 
 /** zod issues as field errors in our words (`rule` is stable, `message` is for people). */

@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import type { Row } from '../../realtime/types.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { etagOf, sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
 import { BadParameter, NotFound, parseBody, ValidationFailed, type FieldError } from './problem.js';
 import { encodeCursor, parseListQuery } from './query.js';
 import { actorOf, route, type Actor, type ApiContext } from './route.js';
 import { createRow, deleteRow, keyFilter, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema } from './schemas.js';
-import { familyPlace, inTransaction, reader, sameStore, type Place, type Tx } from './tx.js';
+import { familyPlace, lockedWrite, reader, sameStore, type Place, type Reader, type Tx } from './tx.js';
 
 /**
  * A queue with its static members (`queues` + `queue_members`), read and replaced together in
@@ -43,7 +43,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
     if (!r.success) throw new BadParameter([{ field: 'path.name', rule: 'key', message: r.error.issues[0]!.message }]);
     return r.data;
   };
-  const readQueue = async (tx: Tx, p: { queue: Place; members: Place }, name: string, lock: boolean) => {
+  const readQueue = async (tx: Reader, p: { queue: Place; members: Place }, name: string, lock: boolean) => {
     const queue = await readRow(tx, p.queue, keyFilter(qdef, name), lock);
     if (!queue) return null;
     const members = (await tx.select(p.members, [{ column: 'queue_name', op: '=', value: name }], { order: [{ column: 'interface' }], lock })).map((r) => tx.row(p.members, r));
@@ -115,9 +115,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       if (errors.length > 0) throw new ValidationFailed(errors);
       const p = await places();
       const actor = actorOf(req);
-      const { q, created } = await inTransaction(p.queue.store, ctx.realtime.changes, async (tx) => {
-        const current = await readQueue(tx, p, name, true);
-        checkPreconditions(req, current ? etagOf(show(p, name, current)) : null);
+      const { q, created } = await lockedWrite(ctx.realtime, req, p.queue.store, (tx) => readQueue(tx, p, name, true), (current) => current ? etagOf(show(p, name, current)) : null, async (tx, current) => {
         await replaceRow(tx, p.queue, name, body.queue, actor);
         await replaceMembers(tx, p.members, name, current?.members ?? await membersOf(tx, p.members, name), body.members, actor);
         return { q: (await readQueue(tx, p, name, false))!, created: !current };
@@ -134,9 +132,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       const name = queueName(req);
       const p = await places();
       const actor = actorOf(req);
-      await inTransaction(p.queue.store, ctx.realtime.changes, async (tx) => {
-        const current = await readQueue(tx, p, name, true);
-        checkPreconditions(req, current ? etagOf(show(p, name, current)) : null);
+      await lockedWrite(ctx.realtime, req, p.queue.store, (tx) => readQueue(tx, p, name, true), (current) => current ? etagOf(show(p, name, current)) : null, async (tx, current) => {
         if (!current) throw new NotFound(`no queue '${name}'`);
         for (const m of current.members) await deleteRow(tx, p.members, String(m.uniqueid), actor);
         await deleteRow(tx, p.queue, name, actor);

@@ -8,8 +8,8 @@ import { BadParameter, MissingScope } from './problem.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** the token that authenticated an API request */
-    apiToken?: TokenInfo;
+    /** the token that authenticated an API request (declared with decorateRequest: null until then) */
+    apiToken: TokenInfo | null;
   }
   interface FastifyContextConfig {
     /** the scope an API route needs (default: read for GET, write otherwise) */

@@ -1,3 +1,4 @@
+import { recordAudit } from '../../audit/audit.js';
 import type { FamilyDef } from '../../../schemas/define.js';
 import { maskSecrets } from '../../audit/audit.js';
 import { findColumn } from '../../realtime/columns.js';
@@ -5,7 +6,7 @@ import type { Filter, Row } from '../../realtime/types.js';
 import { Conflict, NotFound, ValidationFailed } from './problem.js';
 import { auditEntry, type Actor } from './route.js';
 import { toCells, toJson, type Cells, type JsonRow } from './schemas.js';
-import type { Place, Tx } from './tx.js';
+import type { Place, Reader, Tx } from './tx.js';
 
 /**
  * The row operations every resource is made of (generic families, bulk, PJSIP lines, voicemail
@@ -30,7 +31,7 @@ export function requireKey(p: Place): FamilyDef & { key: string } {
   return p.def as FamilyDef & { key: string };
 }
 
-export async function readRow(tx: Tx, p: Place, filters: readonly Filter[], lock = false): Promise<Row | null> {
+export async function readRow(tx: Reader, p: Place, filters: readonly Filter[], lock = false): Promise<Row | null> {
   const rows = await tx.select(p, filters, { limit: 2, lock });
   if (rows.length > 1) throw new Conflict(`more than one ${p.family} row matches ${filters.map((f) => `${f.column}=${f.value}`).join(' and ')}`);
   return rows[0] ? tx.row(p, rows[0]) : null;
@@ -58,9 +59,9 @@ export async function createRow(tx: Tx, p: Place, body: Record<string, unknown>,
     check?.(null);
   }
   await tx.insert(p, cells);
-  if (def?.key && key === undefined) key = await tx.lastInsertId();
+  if (def?.key && key === undefined) key = await tx.lastInsertId(p);
   const after = def?.key ? await readRow(tx, p, keyFilter(def, key!)) : null;
-  tx.audit(auditEntry(actor, { family: p.family, key: key ?? '', operation: 'create', before: null, after: after ? audited(p, after) : audited(p, cellsRow(cells)), raw: { before: null, after: rawRow(p, after ?? cellsRow(cells)) } }));
+  recordAudit(tx, auditEntry(actor, { family: p.family, key: key ?? '', operation: 'create', before: null, after: after ? audited(p, after) : audited(p, cellsRow(cells)), raw: { before: null, after: rawRow(p, after ?? cellsRow(cells)) } }));
   return { key: key ?? '', before: null, after, created: true };
 }
 
@@ -90,7 +91,7 @@ export async function replaceRow(tx: Tx, p: Place, key: string, body: Record<str
     await tx.update(p, keyFilter(def, key), full);
   }
   const after = await readRow(tx, p, keyFilter(def, key));
-  tx.audit(auditEntry(actor, { family: p.family, key, operation: current ? 'replace' : 'create', before: audited(p, current), after: audited(p, after), raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
+  recordAudit(tx, auditEntry(actor, { family: p.family, key, operation: current ? 'replace' : 'create', before: audited(p, current), after: audited(p, after), raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
   return { key, before: current, after, created: !current };
 }
 
@@ -104,7 +105,7 @@ export async function patchRow(tx: Tx, p: Place, key: string, body: Record<strin
   delete cells[def.key];
   if (Object.keys(cells).length > 0) await tx.update(p, keyFilter(def, key), cells);
   const after = await readRow(tx, p, keyFilter(def, key));
-  tx.audit(auditEntry(actor, { family: p.family, key, operation: 'update', before: audited(p, current), after: audited(p, after), raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
+  recordAudit(tx, auditEntry(actor, { family: p.family, key, operation: 'update', before: audited(p, current), after: audited(p, after), raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
   return { key, before: current, after, created: false };
 }
 
@@ -117,7 +118,7 @@ export async function deleteRow(tx: Tx, p: Place, key: string, actor: Actor, che
     throw new NotFound(`no ${p.family} '${key}'`);
   }
   await tx.delete(p, keyFilter(def, key));
-  tx.audit(auditEntry(actor, { family: p.family, key, operation: 'delete', before: audited(p, current), after: null, raw: { before: rawRow(p, current), after: null } }));
+  recordAudit(tx, auditEntry(actor, { family: p.family, key, operation: 'delete', before: audited(p, current), after: null, raw: { before: rawRow(p, current), after: null } }));
   return { key, before: current, after: null, created: false };
 }
 

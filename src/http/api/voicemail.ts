@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import type { Filter, Row } from '../../realtime/types.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { etagOf, sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
 import { BadParameter, NotFound, parseBody, type FieldError } from './problem.js';
 import { encodeCursor, listQueryDocs, parseListQuery } from './query.js';
 import { actorOf, route, secretsVisible, type ApiContext } from './route.js';
 import { createRow, deleteRow, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas } from './schemas.js';
-import { familyPlace, inTransaction, reader, type Place } from './tx.js';
+import { familyPlace, lockedWrite, reader, type Place } from './tx.js';
 
 /**
  * Voicemail boxes by what people call them, `context/mailbox` (the table's key is a number the
@@ -88,9 +88,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const p = await place();
       const show = secretsVisible(req);
       const actor = actorOf(req);
-      const w = await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
-        const current = await readRow(tx, p, box(context, mailbox), true);
-        checkPreconditions(req, tag(p, current, show));
+      const w = await lockedWrite(ctx.realtime, req, p.store, (tx) => readRow(tx, p, box(context, mailbox), true), (current) => tag(p, current, show), async (tx, current) => {
         if (!current) return createRow(tx, p, { ...parseBody(s.create, body), context, mailbox }, actor);
         return replaceRow(tx, p, String(current.uniqueid), { ...body, context, mailbox }, actor);
       });
@@ -109,9 +107,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const body = parseBody(s.patch, req.body);
       const p = await place();
       const show = secretsVisible(req);
-      const w = await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
-        const current = await readRow(tx, p, box(context, mailbox), true);
-        checkPreconditions(req, tag(p, current, show));
+      const w = await lockedWrite(ctx.realtime, req, p.store, (tx) => readRow(tx, p, box(context, mailbox), true), (current) => tag(p, current, show), async (tx, current) => {
         if (!current) throw new NotFound(`no voicemail box ${mailbox}@${context}`);
         return patchRow(tx, p, String(current.uniqueid), body, actorOf(req));
       });
@@ -127,9 +123,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const { context, mailbox } = names(req);
       const p = await place();
       const show = secretsVisible(req);
-      await inTransaction(p.store, ctx.realtime.changes, async (tx) => {
-        const current = await readRow(tx, p, box(context, mailbox), true);
-        checkPreconditions(req, tag(p, current, show));
+      await lockedWrite(ctx.realtime, req, p.store, (tx) => readRow(tx, p, box(context, mailbox), true), (current) => tag(p, current, show), async (tx, current) => {
         if (!current) throw new NotFound(`no voicemail box ${mailbox}@${context}`);
         await deleteRow(tx, p, String(current.uniqueid), actorOf(req));
       });

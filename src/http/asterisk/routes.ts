@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, RealtimeError } from '../../realtime/errors.js';
-import type { DialplanSwitch } from '../../dialplan/switch.js';
-import type { Realtime } from '../../realtime/realtime.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequest } from '../../realtime/errors.js';
+import type { RealtimeInterface } from '../../realtime/types.js';
+import { answerError, asteriskSurface, OPS, TEXT, type Op } from './answer.js';
 import {
   bodyText, decodeForm, decodeGlued, encodeCount, encodeRow, encodeRows, encodeStatic,
   percentDecode, toFields, toFilters, toRequirements,
@@ -14,31 +14,22 @@ import {
  * status says what happened for those who configure `failurecodes`.
  */
 
-type Op = 'single' | 'multi' | 'update' | 'store' | 'destroy' | 'require' | 'static';
-const READS = new Set<Op>(['single', 'multi', 'static']);
-const OPS = new Set<string>(['single', 'multi', 'update', 'store', 'destroy', 'require', 'static']);
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    realtimeOp?: Op;
-    realtimeFamily?: string;
-  }
-}
-
 export interface AsteriskRoutesOptions {
-  realtime: Realtime;
-  /** the realtime switch (issue 5): resolves pbx_realtime's lookups on dialplan families */
-  dialplan?: DialplanSwitch;
+  /** the realtime interface as Asterisk sees it (with the realtime switch in front, when served) */
+  realtime: RealtimeInterface;
 }
 
 export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesOptions): Promise<void> {
-  const { realtime, dialplan } = opts;
+  const { realtime } = opts;
+  app.surfaces.claim(app.prefix, asteriskSurface);
+  app.decorateRequest('realtimeOp', undefined);
+  app.decorateRequest('realtimeFamily', undefined);
 
   // Asterisk sends form bodies; anything else is read as the same text, never as JSON.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err: FastifyError | RealtimeError, req, reply) => answerError(err, req, reply));
+  app.setErrorHandler((err: Error, req, reply) => answerError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
     req.log.warn({ url: req.url }, 'no realtime route for this URL');
     return reply.code(404).type(TEXT).send('');
@@ -50,24 +41,11 @@ export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesO
     switch (op) {
       case 'single': {
         const filters = toFilters(decodeForm(body));
-        // --- realtime switch hook (issue 5): pbx_realtime's lookups on a dialplan family are
-        // resolved with the static dialplan's rules; anything else falls through unchanged.
-        if (dialplan !== undefined && dialplan.resolves(family)) {
-          const resolved = await dialplan.single(family, filters);
-          if (resolved !== undefined) return reply.type(TEXT).send(resolved ? `${encodeRow(resolved)}\n` : '');
-        }
-        // --- end of hook
         const row = await realtime.single(family, filters);
         return reply.type(TEXT).send(row ? `${encodeRow(row)}\n` : '');
       }
       case 'multi': {
         const filters = toFilters(decodeForm(body));
-        // --- realtime switch hook (issue 5): pbx_realtime's pattern download, in precedence order.
-        if (dialplan !== undefined && dialplan.resolves(family)) {
-          const rows = await dialplan.multi(family, filters);
-          if (rows !== undefined) return reply.type(TEXT).send(encodeRows(rows));
-        }
-        // --- end of hook
         return reply.type(TEXT).send(encodeRows(await realtime.multi(family, filters)));
       }
       case 'update': {
@@ -76,7 +54,7 @@ export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesO
         let fields;
         if (query.startsWith('&')) {
           // update2: both lists glued; the table's column names split them.
-          const columns = await columnNames(realtime, family);
+          const columns = await realtime.columns(family);
           lookup = toFilters(decodeGlued(query, columns));
           fields = toFields(decodeGlued(body, columns));
         } else {
@@ -111,8 +89,6 @@ export async function asteriskRoutes(app: FastifyInstance, opts: AsteriskRoutesO
   }
 }
 
-const TEXT = 'text/plain; charset=utf-8';
-
 /** The last path segment is the operation; the one before it names the family. */
 function route(req: FastifyRequest): { family: string; op: Op } {
   const url = req.raw.url ?? '';
@@ -138,34 +114,4 @@ function rawQuery(req: FastifyRequest): string {
   const url = req.raw.url ?? '';
   const q = url.indexOf('?');
   return q < 0 ? '' : url.slice(q + 1);
-}
-
-async function columnNames(realtime: Realtime, family: string): Promise<string[]> {
-  const [first] = realtime.registry.targets(family);
-  const info = first ? await first.store.describe(first.table) : null;
-  return info ? info.columns.map((c) => c.name) : [];
-}
-
-/**
- * The one place errors become Asterisk answers: the precise reason goes to the log, the wire
- * gets what Asterisk can live with. Also used for errors Fastify raises before routing (a URL
- * that does not decode), so they never reach Asterisk as a JSON body it would read as a row.
- */
-export function answerError(err: FastifyError | RealtimeError, req: FastifyRequest, reply: FastifyReply) {
-  const op = req.realtimeOp ?? opFromUrl(req.raw.url ?? '');
-  const status = err instanceof RealtimeError ? err.status : (err as FastifyError).statusCode ?? 500;
-  const known = err instanceof RealtimeError || status < 500;
-  const entry = { op, family: req.realtimeFamily, status, code: (err as { code?: string }).code, err: err.message };
-  if (!known) req.log.error({ ...entry, stack: err.stack }, 'realtime request failed');
-  else if (status >= 500) req.log.error(entry, 'realtime request failed');
-  else req.log.warn(entry, 'realtime request refused');
-  const body = op && !READS.has(op) ? '-1\n' : '';
-  return reply.code(status).type(TEXT).send(body);
-}
-
-/** For errors raised before routing (body too large, bad content): classify by the URL alone. */
-function opFromUrl(url: string): Op | undefined {
-  const path = url.split('?')[0] ?? '';
-  const last = path.split('/').filter(Boolean).pop() ?? '';
-  return OPS.has(last) ? (last as Op) : undefined;
 }

@@ -1,6 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { MATCH_MODES, type DialplanSwitch, type MatchMode } from '../../dialplan/switch.js';
-import { RealtimeError } from '../../realtime/errors.js';
+import { BadRequest } from '../../realtime/errors.js';
+import { notFoundProblem, problemHandler, ProblemError } from '../problem.js';
 
 /**
  * `GET /switch/<context>/<exten>?priority=N&mode=match|canmatch|matchmore[&family=F]`: which
@@ -19,11 +20,8 @@ const PRIORITY = /^\d{1,9}$/;
 export async function switchRoutes(app: FastifyInstance, opts: SwitchRoutesOptions): Promise<void> {
   const { dialplan } = opts;
 
-  app.setErrorHandler((err: FastifyError | RealtimeError, req, reply) => {
-    const status = err instanceof RealtimeError ? err.status : (err as FastifyError).statusCode ?? 500;
-    if (status >= 500) req.log.error({ url: req.url, err: err.message }, 'switch request failed');
-    return problem(reply, status, status >= 500 ? 'the dialplan could not be read' : err.message);
-  });
+  app.setErrorHandler(problemHandler);
+  app.setNotFoundHandler(notFoundProblem);
 
   app.get<{ Params: { context: string; exten: string }; Querystring: Record<string, string | string[] | undefined> }>(
     '/:context/:exten',
@@ -35,12 +33,12 @@ export async function switchRoutes(app: FastifyInstance, opts: SwitchRoutesOptio
         return Array.isArray(v) ? v[v.length - 1] : v;
       };
       const priorityText = one('priority') ?? '1';
-      if (!PRIORITY.test(priorityText)) return problem(reply, 400, `priority must be a positive integer, not '${priorityText}'`);
+      if (!PRIORITY.test(priorityText)) throw new BadRequest(`priority must be a positive integer, not '${priorityText}'`);
       const mode = (one('mode') ?? 'match') as MatchMode;
-      if (!MATCH_MODES.includes(mode)) return problem(reply, 400, `mode must be one of ${MATCH_MODES.join(', ')}, not '${mode}'`);
+      if (!MATCH_MODES.includes(mode)) throw new BadRequest(`mode must be one of ${MATCH_MODES.join(', ')}, not '${mode}'`);
       const family = one('family') ?? dialplan.families()[0];
       if (family === undefined || !dialplan.has(family)) {
-        return problem(reply, 404, family === undefined ? 'no family is served as a dialplan' : `'${family}' is not served as a dialplan`);
+        throw new NotADialplan(family === undefined ? 'no family is served as a dialplan' : `'${family}' is not served as a dialplan`);
       }
       const explained = await dialplan.explain(family, { context, exten, priority: Number(priorityText), mode });
       return reply.type('application/json; charset=utf-8').send({
@@ -56,6 +54,8 @@ export async function switchRoutes(app: FastifyInstance, opts: SwitchRoutesOptio
   );
 }
 
-function problem(reply: FastifyReply, status: number, title: string) {
-  return reply.code(status).type('application/problem+json').send({ type: 'about:blank', title, status });
+class NotADialplan extends ProblemError {
+  readonly status = 404;
+  readonly code = 'not-found';
+  readonly title = 'No such resource';
 }

@@ -4,7 +4,7 @@ import type { ColumnDef, FamilyDef } from '../../../schemas/define.js';
 import { astConfig, familyDef } from '../../../schemas/index.js';
 import { ldapDefault } from '../../../schemas/ldap/names.js';
 import { category, parseConf, type ConfCategory, type ParsedConf } from '../../config/conf-parser.js';
-import { ConfigError } from '../../realtime/errors.js';
+import { ConfigError } from '../../config/errors.js';
 import type { LiveColumn, TableInfo } from '../../realtime/types.js';
 import { isPlausibleDn } from './dn.js';
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../realtime/errors.js';
+import { databaseOptions } from '../../config/database-options.js';
+import { ConfigError } from '../../config/errors.js';
 import { isPlausibleDn } from './dn.js';
 
 /**
@@ -22,6 +23,8 @@ import { isPlausibleDn } from './dn.js';
  *   static_order=asc|desc order of static categories by cat_metric (default asc, as res_config_ldap)
  *   schema_discovery=no   do not read the directory's subschema (default yes: matching rules decide filters)
  *   cache_ttl=MS, cache_size=N   a read cache in front, as for every store (default off)
+ *
+ * The options are parsed by the schema in src/config/database-options.ts, which refuses unknown ones.
  */
 export interface LdapOptions {
   url: string;
@@ -40,20 +43,13 @@ export interface LdapOptions {
   schemaDiscovery: boolean;
 }
 
-const KNOWN = new Set([
-  'bind_dn', 'password', 'password_file', 'starttls', 'tls_ca', 'tls_verify', 'mapping',
-  'connect_timeout', 'query_timeout', 'page_size', 'chunks', 'static_order', 'schema_discovery',
-  // the read cache every store can have in front (src/stores/index.ts withCache)
-  'cache_ttl', 'cache_size',
-]);
-
-export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv = process.env): LdapOptions {
+export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv = process.env): LdapOptions & { cache: { cache_ttl: number; cache_size: number } } {
   const fail = (msg: string): never => {
     throw new ConfigError(`database '${name}': ${msg}`);
   };
   const m = /^(ldaps?):\/\/([^/?]+)(?:\/([^?]*))?(?:\?(.*))?$/i.exec(raw.trim());
   if (!m) fail('an LDAP URL is ldap://host[:port]/<base DN>[?options]');
-  const [, scheme, hostPort, path, query] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  const [, scheme, hostPort, path] = m as unknown as [string, string, string, string | undefined];
   if (hostPort.includes('@')) fail('put the bind DN and password in bind_dn= and password= (a DN cannot sit in the URL authority)');
   let baseDN = '';
   try {
@@ -63,24 +59,8 @@ export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv =
   }
   if (!baseDN) fail('the URL names no base DN (ldap://host/dc=example,dc=com)');
   if (!isPlausibleDn(baseDN)) fail(`'${baseDN}' is not a DN`);
-  const params = new URLSearchParams(query ?? '');
-  for (const k of params.keys()) if (!KNOWN.has(k)) fail(`unknown LDAP option '${k}' (known: ${[...KNOWN].join(', ')})`);
+  const o = databaseOptions(name, 'ldap', raw.trim()).options;
 
-  const get = (k: string) => params.get(k) ?? undefined;
-  const yes = (k: string, dflt: boolean) => {
-    const v = get(k);
-    if (v === undefined) return dflt;
-    if (/^(yes|true|on|1)$/i.test(v)) return true;
-    if (/^(no|false|off|0)$/i.test(v)) return false;
-    return fail(`${k}: '${v}' is not yes or no`);
-  };
-  const int = (k: string, dflt: number, min: number) => {
-    const v = get(k);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) fail(`${k} must be an integer >= ${min}, not '${v}'`);
-    return n;
-  };
   const expand = (k: string, v: string) =>
     v.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, n: string) => {
       const x = env[n];
@@ -88,10 +68,10 @@ export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv =
       return x!;
     });
 
-  const bindDN = get('bind_dn') !== undefined ? expand('bind_dn', get('bind_dn')!) : undefined;
+  const bindDN = o.bind_dn !== undefined ? expand('bind_dn', o.bind_dn) : undefined;
   if (bindDN !== undefined && !isPlausibleDn(bindDN)) fail(`bind_dn '${bindDN}' is not a DN`);
-  let password = get('password') !== undefined ? expand('password', get('password')!) : undefined;
-  const pwFile = get('password_file');
+  let password = o.password !== undefined ? expand('password', o.password) : undefined;
+  const pwFile = o.password_file;
   if (pwFile !== undefined) {
     if (password !== undefined) fail('give password= or password_file=, not both');
     try {
@@ -105,14 +85,12 @@ export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv =
   // some servers accept as anonymous: refuse it rather than run with other rights than meant.
   if (bindDN !== undefined && !password) fail('bind_dn needs a non-empty password (password=${VAR} or password_file=)');
 
-  const order = (get('static_order') ?? 'asc') as 'asc' | 'desc';
-  if (order !== 'asc' && order !== 'desc') fail(`static_order must be asc or desc, not '${order}'`);
-  const startTLS = yes('starttls', false);
+  const startTLS = o.starttls;
   if (startTLS && scheme.toLowerCase() === 'ldaps') fail('starttls is for ldap://; ldaps:// is TLS already');
   let tlsCA: string | undefined;
-  if (get('tls_ca') !== undefined) {
+  if (o.tls_ca !== undefined) {
     try {
-      tlsCA = readFileSync(get('tls_ca')!, 'utf8');
+      tlsCA = readFileSync(o.tls_ca, 'utf8');
     } catch (err) {
       fail(`tls_ca: ${(err as Error).message}`);
     }
@@ -124,13 +102,15 @@ export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv =
     ...(password !== undefined ? { password } : {}),
     startTLS,
     ...(tlsCA !== undefined ? { tlsCA } : {}),
-    tlsVerify: yes('tls_verify', true),
-    ...(get('mapping') !== undefined ? { mappingFile: get('mapping')! } : {}),
-    connectTimeoutMs: int('connect_timeout', 2000, 1),
-    queryTimeoutMs: int('query_timeout', 3000, 1),
-    pageSize: int('page_size', 500, 0),
-    chunks: yes('chunks', true),
-    staticOrder: order,
-    schemaDiscovery: yes('schema_discovery', true),
+    tlsVerify: o.tls_verify,
+    ...(o.mapping !== undefined ? { mappingFile: o.mapping } : {}),
+    connectTimeoutMs: o.connect_timeout,
+    queryTimeoutMs: o.query_timeout,
+    pageSize: o.page_size,
+    chunks: o.chunks,
+    // res_config_ldap's order when none is set
+    staticOrder: o.static_order ?? 'asc',
+    schemaDiscovery: o.schema_discovery,
+    cache: { cache_ttl: o.cache_ttl, cache_size: o.cache_size },
   };
 }

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Attribute, Change, type Entry, type SearchOptions } from 'ldapts';
 import { defaultAttributeSyntaxes } from '../../../schemas/ldap/names.js';
-import { isNumericKind } from '../../../schemas/define.js';
 import type { Condition } from '../../realtime/columns.js';
 import { toAssignments, toConditions } from '../../realtime/columns.js';
 import { WriteRejected } from '../../realtime/errors.js';
 import type { Logger } from '../../realtime/realtime.js';
-import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
+import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, StoreReader, StoreTransaction, TableInfo } from '../../realtime/types.js';
 import { isTextKind } from '../../realtime/values.js';
-import { decodeChunks, encodeChunk, isExtendedField } from '../sql/chunks.js';
+import { decodeChunks, encodeChunk, isExtendedField } from '../../realtime/chunks.js';
 import { ALREADY_EXISTS, Directory, NO_SUCH_OBJECT, resultCode, values } from './directory.js';
 import { containerChain, firstRdn, rdnString, splitDn } from './dn.js';
 import { and, canonicalInteger, compileCondition, render, type AttrCaps, type Compiled, type Node } from './filter.js';
 import { Mappings, type TableMapping } from './mapping.js';
 import type { LdapOptions } from './options.js';
+import { compareStored } from './order.js';
+import { LdapTransaction } from './transaction.js';
 
 /**
  * The realtime interface on an LDAP directory (ldapts). Rows are entries, columns attributes
@@ -90,14 +91,15 @@ export class LdapStore implements RealtimeStore {
     return sorted.map(({ e }) => this.toRow(m, table, e));
   }
 
-  async update(table: TableInfo, filters: readonly Filter[], fields: readonly Field[]): Promise<number> {
+  /** `lists`: columns whose value is several values joined with `;`, each encoded already (the write side's lists). */
+  async update(table: TableInfo, filters: readonly Filter[], fields: readonly Field[], lists?: ReadonlySet<string>): Promise<number> {
     const m = this.mapping(table);
     const conds = toConditions(table, filters);
     const sets = toAssignments(table, fields);
     const caps = await this.caps();
     const writes = sets.map((a) => {
       const attr = m.attrOf.get(a.column.name)!;
-      return { column: a.column, attr, value: this.stored(a.column, a.value, caps(attr)) };
+      return { column: a.column, attr, value: lists?.has(a.column.name) ? a.value : this.stored(a.column, a.value, caps(attr)) };
     });
     this.requireKnown(m, writes.map((w) => w.attr), caps);
     const naming = this.namingAttributes(m);
@@ -131,6 +133,12 @@ export class LdapStore implements RealtimeStore {
   }
 
   async store(table: TableInfo, fields: readonly Field[]): Promise<number> {
+    await this.add(table, fields);
+    return 1;
+  }
+
+  /** Adds one entry; answers the values generated for auto-increment columns. `lists` as for update. */
+  async add(table: TableInfo, fields: readonly Field[], lists?: ReadonlySet<string>): Promise<ReadonlyMap<string, string>> {
     const m = this.mapping(table);
     const sets = toAssignments(table, fields);
     const caps = await this.caps();
@@ -142,7 +150,7 @@ export class LdapStore implements RealtimeStore {
     const stored = new Map<string, string>();
     const generated = new Set<string>();
     const put = (c: LiveColumn, raw: string) => {
-      const v = this.stored(c, raw, caps(m.attrOf.get(c.name)!));
+      const v = lists?.has(c.name) ? raw : this.stored(c, raw, caps(m.attrOf.get(c.name)!));
       if (v === null) return;
       given.set(c.name, raw);
       stored.set(c.name, v);
@@ -201,7 +209,7 @@ export class LdapStore implements RealtimeStore {
       const { dn, record } = build();
       try {
         await this.write(`add ${dn}`, (c) => c.add(dn, record));
-        return 1;
+        return new Map([...generated].map((col) => [col, given.get(col)!]));
       } catch (err) {
         const code = resultCode(err);
         if (code === NO_SUCH_OBJECT && !containersMade) {
@@ -259,6 +267,29 @@ export class LdapStore implements RealtimeStore {
     const dir = this.options.staticOrder === 'desc' ? -1 : 1;
     rows.sort((a, b) => (a.cat - b.cat) * dir || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0) || a.vm - b.vm || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.i - b.i);
     return rows.flatMap((r) => r.vals.map((v) => ({ category: r.category, cat_metric: r.cm, var_metric: r.vmText, var_name: r.name, var_val: v })));
+  }
+
+  /** Every entry matching the filters (none: every entry of the table), as rows, unordered. */
+  async rows(table: TableInfo, filters: readonly Filter[]): Promise<Row[]> {
+    const m = this.mapping(table);
+    const entries = await this.find(m, toConditions(table, filters), this.readAttributes(m, table));
+    return entries.map((e) => this.toRow(m, table, e));
+  }
+
+  get staticOrder(): 'asc' | 'desc' {
+    return this.options.staticOrder;
+  }
+
+  /** Audit, history and outbox rows need tables; a directory keeps them in ara's SQL database. */
+  readonly holdsOwnTables = false;
+
+  reader(): StoreReader {
+    return new LdapTransaction(this);
+  }
+
+  /** See transaction.ts: one entry at a time, no rollback. */
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return fn(new LdapTransaction(this));
   }
 
   /** The directory answers, the bind works and the base DN exists. */
@@ -377,7 +408,7 @@ export class LdapStore implements RealtimeStore {
   }
 
   /** The text as stored: the SQL drivers' `;`/`^XX` convention on text columns, unless turned off. */
-  private encode(c: LiveColumn, v: string): string {
+  encode(c: LiveColumn, v: string): string {
     return this.options.chunks && isTextKind(c) && !isExtendedField(c.name) ? encodeChunk(v) : v;
   }
 
@@ -443,15 +474,4 @@ function isCommented(v: string | undefined): boolean {
   const t = v.trim();
   if (/^[+-]?\d+$/.test(t)) return Number(t) !== 0;
   return /^(true|yes|on|y|t)$/i.test(t);
-}
-
-/** Stored values in the order SQL would sort the column: numbers numerically, text by code unit, missing last. */
-function compareStored(c: LiveColumn, a: string | undefined, b: string | undefined): number {
-  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
-  if (isNumericKind(c.kind)) {
-    const x = Number(a);
-    const y = Number(b);
-    if (!Number.isNaN(x) && !Number.isNaN(y) && x !== y) return x < y ? -1 : 1;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,7 +3,7 @@ import type { Condition } from '../../realtime/columns.js';
 import { StoreUnavailable, WriteRejected } from '../../realtime/errors.js';
 import type { LiveColumn, Value } from '../../realtime/types.js';
 import { isTextKind } from '../../realtime/values.js';
-import { decodeChunks, encodeChunk, isExtendedField } from './chunks.js';
+import { decodeChunks, encodeChunk, isExtendedField } from '../../realtime/chunks.js';
 import type { Dialect } from './dialect.js';
 
 /**

@@ -3,9 +3,10 @@ import { familyDef } from '../../../schemas/index.js';
 import type { Assignment, Condition } from '../../realtime/columns.js';
 import { toAssignments, toConditions } from '../../realtime/columns.js';
 import { BadValue } from '../../realtime/errors.js';
-import type { Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, TableInfo } from '../../realtime/types.js';
+import type { ChangeProbe, Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, StoreReader, StoreTransaction, TableInfo } from '../../realtime/types.js';
 import { bindValue, sqlText, storedValue, translateError, whereConditions } from './convert.js';
 import type { Dialect, RunMode } from './dialect.js';
+import { SqlTransaction, translateSqlError } from './transaction.js';
 
 export interface SqlStoreOptions {
   /** apply the SQL drivers' `;`/`^XX` multi-value convention (default yes) */
@@ -23,6 +24,7 @@ const MISSING_TABLE_TTL_MS = 2000;
  */
 export class SqlStore implements RealtimeStore {
   readonly kind;
+  readonly holdsOwnTables = true;
   private readonly tables = new Map<string, { info: TableInfo | null; at: number }>();
   private readonly sqlCache = new Map<string, Prepared>();
 
@@ -51,18 +53,32 @@ export class SqlStore implements RealtimeStore {
   }
 
   async single(table: TableInfo, filters: readonly Filter[]): Promise<Row | null> {
-    const conds = toConditions(table, filters);
-    // LIMIT is written, not bound: SQLite plans `LIMIT ?` five times slower on wide tables.
-    const ranges = this.ranges(conds);
-    const sql = this.sql(`1|${table.table}|${shape(conds, ranges)}`, () => this.where(this.knex(table.table).select('*'), conds, ranges), ' limit 1');
-    const res = await this.exec(sql, this.bindConds(conds, ranges), 'one');
+    const { prepared, values } = this.lookup('single', table, filters);
+    const res = await this.exec(prepared, values, 'one');
     return res.rows[0] ? this.toRow(res.columns, res.rows[0]) : null;
   }
 
   async multi(table: TableInfo, filters: readonly Filter[]): Promise<Row[]> {
+    const { prepared, values } = this.lookup('multi', table, filters);
+    const res = await this.exec(prepared, values, 'rows');
+    return res.rows.map((r) => this.toRow(res.columns, r));
+  }
+
+  /** The statement `single` or `multi` sends for these filters, with its values (to EXPLAIN it). */
+  statementOf(op: 'single' | 'multi', table: TableInfo, filters: readonly Filter[]): { sql: string; bindings: unknown[] } {
+    const { prepared, values } = this.lookup(op, table, filters);
+    return { sql: prepared.sql, bindings: this.bindingsOf(prepared, values) };
+  }
+
+  private lookup(op: 'single' | 'multi', table: TableInfo, filters: readonly Filter[]): { prepared: Prepared; values: unknown[] } {
     const conds = toConditions(table, filters);
     const ranges = this.ranges(conds);
-    const sql = this.sql(`m|${table.table}|${shape(conds, ranges)}`, () => {
+    const values = this.bindConds(conds, ranges);
+    if (op === 'single') {
+      // LIMIT is written, not bound: SQLite plans `LIMIT ?` five times slower on wide tables.
+      return { prepared: this.sql(`1|${table.table}|${shape(conds, ranges)}`, () => this.where(this.knex(table.table).select('*'), conds, ranges), ' limit 1'), values };
+    }
+    const prepared = this.sql(`m|${table.table}|${shape(conds, ranges)}`, () => {
       // Asterisk's SQL drivers order multi results by the first lookup column; the primary
       // key breaks ties so every store answers in the same order.
       const q = this.where(this.knex(table.table).select('*'), conds, ranges);
@@ -70,8 +86,7 @@ export class SqlStore implements RealtimeStore {
       for (const c of order) q.orderBy(c, 'asc');
       return q;
     });
-    const res = await this.exec(sql, this.bindConds(conds, ranges), 'rows');
-    return res.rows.map((r) => this.toRow(res.columns, r));
+    return { prepared, values };
   }
 
   async update(table: TableInfo, filters: readonly Filter[], fields: readonly Field[]): Promise<number> {
@@ -131,6 +146,45 @@ export class SqlStore implements RealtimeStore {
       var_name: sqlText(r[3]),
       var_val: sqlText(r[4]),
     }));
+  }
+
+  get staticOrder(): 'asc' | 'desc' {
+    return this.options.staticOrder;
+  }
+
+  reader(): StoreReader {
+    return new SqlTransaction(this.knex, this.txInfo());
+  }
+
+  /** One database transaction: committed when `fn` resolves, rolled back when it throws. */
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.knex.transaction(async (trx) => fn(new SqlTransaction(trx, this.txInfo())));
+    } catch (err) {
+      throw translateSqlError(this, err);
+    }
+  }
+
+  /**
+   * SQLite can tell: `PRAGMA data_version` on a connection changes when another connection
+   * (another process, `sqlite3` on the command line) commits. Writes through ara itself do not
+   * change it, and need not: they arrive as change events. PostgreSQL and MySQL cannot.
+   */
+  changeProbe(): ChangeProbe | null {
+    if (this.kind !== 'sqlite') return null;
+    const pool = this.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+    return async () => {
+      const conn = (await pool.acquireConnection()) as { pragma(s: string, o: { simple: true }): unknown };
+      try {
+        return String(conn.pragma('data_version', { simple: true }));
+      } finally {
+        await pool.releaseConnection(conn);
+      }
+    };
+  }
+
+  private txInfo() {
+    return { name: this.name, kind: this.kind, dialect: this.dialect, chunks: this.options.chunks };
   }
 
   async ping(): Promise<void> {
@@ -225,8 +279,12 @@ export class SqlStore implements RealtimeStore {
     return p;
   }
 
+  private bindingsOf(p: Prepared, values: readonly unknown[]): unknown[] {
+    return p.order.map((o) => (typeof o === 'number' ? values[o] : o.constant));
+  }
+
   private async exec(p: Prepared, values: readonly unknown[], mode: RunMode) {
-    const bindings = p.order.map((o) => (typeof o === 'number' ? values[o] : o.constant));
+    const bindings = this.bindingsOf(p, values);
     const sql = p.sql;
     return this.guard(async () => {
       const client = this.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };

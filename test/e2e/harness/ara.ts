@@ -7,11 +7,12 @@
  *   ... `${ara.url}/realtime/ps_aors` in Asterisk's extconfig.conf ...
  *   await ara.stop();
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ara as araCli, CLI } from '../../support/cli.js';
+import { killOnExit, removeOnExit } from './cleanup.js';
 
 export interface AraOptions {
   /** name => URL for [databases]; default one SQLite file in the throwaway directory */
@@ -53,13 +54,10 @@ export interface RunningAra {
 }
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
 
 export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
   const dir = mkdtempSync(join(tmpdir(), 'ara-e2e-'));
+  const forgetDir = removeOnExit(dir);
   const databases = opts.databases ?? { main: `sqlite:${join(dir, 'ara.sqlite')}` };
   const conf = [
     '[general]',
@@ -83,8 +81,8 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  const exited = new Promise<void>((done) => child.once('exit', () => (live.delete(child), done())));
+  killOnExit(child);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const output: string[] = [];
   let pending = '';
   let onLine: ((line: string) => void) | undefined;
@@ -112,6 +110,7 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
       }
     }
     rmSync(dir, { recursive: true, force: true });
+    forgetDir();
   };
 
   let url: string;
