@@ -36,7 +36,8 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
   api.tag('history', 'Versions of the configuration: who changed what, the difference between two, rollback');
   api.component('Version', version);
   const params = { version: 'a version id from GET /history' };
-  const stores = () => ctx.realtime.registry.allTargets().map((t) => t.target.store);
+  // the journal keeps the history of a directory's changes: it is no family's target
+  const stores = () => [...new Set([...ctx.realtime.registry.allTargets().map((t) => t.target.store), ...ctx.realtime.ownStores()])];
   const store = async (req: FastifyRequest) => {
     try {
       return await historyStore(stores(), queryString(req, 'database'));
