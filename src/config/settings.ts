@@ -5,6 +5,7 @@ import { familyDef, families } from '../../schemas/index.js';
 import { ConfigError } from '../realtime/errors.js';
 import { category, parseConf, values, type ConfCategory } from './conf-parser.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
+import { parseNode, type NodeConfig } from '../push/node-config.js';
 
 /**
  * ara.conf, in Asterisk's .conf syntax:
@@ -47,6 +48,8 @@ export const settingsSchema = z.object({
     plain: z.array(z.string().min(1)),
     refreshSeconds: z.number().min(0).max(86400),
   }).optional(),
+  /** Asterisk nodes kept in step by push (`[nodes]`, src/push/node-config.ts); left out, none */
+  nodes: z.array(z.custom<NodeConfig>()).optional(),
   /** where the settings came from, for messages */
   source: z.string(),
 });
@@ -157,6 +160,7 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): Settin
       permit: values(ast, 'permit').flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
     },
     dialplan: dialplanSection(category(conf, 'dialplan'), file),
+    nodes: (category(conf, 'nodes')?.variables ?? []).map((v) => parseNode(v.name, v.value, env)),
     source: file,
   };
 }
