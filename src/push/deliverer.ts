@@ -38,7 +38,7 @@ export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
   pollMs: 1000,
   gapGraceMs: 5000,
   backoffMinMs: 250,
-  backoffMaxMs: 30_000,
+  backoffMaxMs: 10_000,
   maxFailures: 1000,
 };
 
