@@ -13,6 +13,7 @@
 #   ARA_TEST_SERVICES=none npm test            no servers (tests that need one are skipped)
 #   ARA_TEST_SERVICES="pg ldap" npm test       only these servers
 #   ARA_TEST_SKIP_BUILD=1 npm test             skip step 1
+#   ARA_TEST_FILE_TIMEOUT=600000               deadline of one test file, ms (default 10 min)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -103,6 +104,11 @@ fi
 
 log "running ${#files[@]} test file(s)"
 rc=0
-node --import tsx --test --test-reporter=spec --test-concurrency=1 ${node_opts[@]+"${node_opts[@]}"} "${files[@]}" || rc=$?
+# A file whose hook fails or whose server never answers must fail the run, not hang it: every
+# file gets a deadline (ARA_TEST_FILE_TIMEOUT ms), and a file whose tests are done exits even if
+# something it started still holds the event loop.
+node --import tsx --test --test-reporter=spec --test-concurrency=1 \
+  --test-timeout="${ARA_TEST_FILE_TIMEOUT:-600000}" --test-force-exit \
+  ${node_opts[@]+"${node_opts[@]}"} "${files[@]}" || rc=$?
 log "tests exited with $rc"
 exit "$rc"
