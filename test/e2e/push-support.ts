@@ -60,6 +60,12 @@ export async function onNode(node: AsteriskNode, type: string, id: string, confi
   return Object.fromEntries(fields.map((f) => [f.attribute, f.value]));
 }
 
-export function nodeUrl(node: AsteriskNode, query = ''): string {
-  return `http://${ARI.user}:${ARI.password}@127.0.0.1:${node.ports.http}/ari${query ? `?${query}` : ''}`;
+export function nodeUrl(node: AsteriskNode | AsteriskPorts, query = ''): string {
+  const ports = 'ports' in node ? node.ports : node;
+  return `http://${ARI.user}:${ARI.password}@127.0.0.1:${ports.http}/ari${query ? `?${query}` : ''}`;
+}
+
+/** The AMI option of a node URL in invalidate mode. */
+export function amiOption(ports: AsteriskPorts): string {
+  return `ami=tcp://${AMI.user}:${AMI.secret}@127.0.0.1:${ports.ami}`;
 }
