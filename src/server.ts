@@ -6,6 +6,7 @@ import { accessCheck } from './http/access.js';
 import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { PushService } from './push/service.js';
+import { EventChangeLog } from './push/event-log.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -28,7 +29,10 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const access = accessCheck(host, settings.asterisk);
   const runtime = await openRuntime(settings, logger);
   let app: FastifyInstance | undefined;
-  const push = new PushService(settings.nodes ?? [], runtime.changeLogs, runtime.realtime, logger);
+  // Stores without a change log of their own (LDAP) are pushed from ara's own writes.
+  const unlogged = new Set([...runtime.stores.values()].filter((s) => s.kind === 'ldap').map((s) => s.name));
+  const eventLog = unlogged.size > 0 && (settings.nodes ?? []).length > 0 ? new EventChangeLog(runtime.realtime.changes, unlogged) : undefined;
+  const push = new PushService(settings.nodes ?? [], [...runtime.changeLogs, ...(eventLog ? [eventLog] : [])], runtime.realtime, logger);
   try {
     // The realtime switch: load the dialplan indexes before answering (a store that is down is
     // logged; the first dialplan lookup tries the load again).
@@ -38,6 +42,7 @@ export async function startServer(settings: Settings, logger = pino({ level: set
     await push.start();
   } catch (err) {
     await push.stop();
+    eventLog?.close();
     await app?.close();
     await runtime.close();
     throw err;
@@ -53,6 +58,7 @@ export async function startServer(settings: Settings, logger = pino({ level: set
     url,
     close: async () => {
       await push.stop();
+      eventLog?.close();
       await app.close();
       await runtime.close();
     },
