@@ -33,6 +33,9 @@ export interface DelivererOptions {
   maxFailures: number;
 }
 
+/** rows read at once when a batch is delivered */
+const READ_CONCURRENCY = 4;
+
 export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
   batch: 500,
   pollMs: 1000,
@@ -262,20 +265,27 @@ export class NodeDeliverer {
   private async apply(changed: Map<string, { table: string; key: string }>): Promise<void> {
     const work: Work[] = [];
     const pruned: { table: string; key: string }[] = [];
+    const toRead: { kind: ObjectKind; id: string }[] = [];
     for (const { table, key } of changed.values()) {
       const kind = kindOf(table);
       if (!kind) {
         if (PRUNED[table]) pruned.push({ table, key });
-        continue;
-      }
-      if (this.node.mode === 'invalidate') {
+      } else if (this.node.mode === 'invalidate') {
         work.push({ kind, id: key, row: null });
-        continue;
+      } else {
+        toRead.push({ kind, id: key });
       }
-      const row = await this.current(kind.family, key);
-      if (row === undefined) continue;
-      work.push({ kind, id: key, row });
     }
+    // current state, a few reads at a time (the store's pool is shared with Asterisk's requests)
+    let next = 0;
+    const reader = async () => {
+      while (next < toRead.length) {
+        const { kind, id } = toRead[next++]!;
+        const row = await this.current(kind.family, id);
+        if (row !== undefined) work.push({ kind, id, row });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, reader));
     if (this.node.mode === 'invalidate') {
       await this.invalidator!.expire(work.map((w) => ({ type: w.kind.type, id: w.id })), pruned.map((p) => ({ tech: PRUNED[p.table]!, name: p.key })));
       this.st.objects_sent += work.length + pruned.length;

@@ -29,7 +29,7 @@ const optionsSchema = z.strictObject({
   /** how often the node is asked whether it restarted, ms */
   probe: ms(2000, 100, 600_000),
   /** requests in flight to the node at once (resync) */
-  concurrency: ms(4, 1, 64),
+  concurrency: ms(8, 1, 64),
   /** reload the module of a changed static file on the node (otherwise only on request) */
   reload: yesNo.default(false),
 });
