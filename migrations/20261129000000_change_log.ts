@@ -27,6 +27,8 @@ export const LOGGED_TABLES: Readonly<Record<string, string>> = {
   ps_globals: 'id',
   sippeers: 'name',
   iaxfriends: 'name',
+  // static files: a node with reload=yes reloads the module that reads the changed file
+  ast_config: 'filename',
 };
 
 const CHANGES = 'ara_changes';

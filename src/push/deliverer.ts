@@ -5,7 +5,7 @@ import type { Row } from '../realtime/types.js';
 import { AriClient, NodeUnavailable, ObjectRefused } from './ari.js';
 import type { Invalidator } from './invalidate.js';
 import type { NodeConfig } from './node-config.js';
-import { attributesOf, idColumn, kindOf, PUSHED, PRUNED, type Attribute, type ObjectKind } from './objects.js';
+import { attributesOf, idColumn, kindOf, MODULE_OF_FILE, PUSHED, PRUNED, STATIC_TABLE, type Attribute, type ObjectKind } from './objects.js';
 
 /**
  * Keeps one Asterisk node in step with the change logs of ara's databases. The logs say which
@@ -266,9 +266,13 @@ export class NodeDeliverer {
     const work: Work[] = [];
     const pruned: { table: string; key: string }[] = [];
     const toRead: { kind: ObjectKind; id: string }[] = [];
+    const reloads = new Set<string>();
     for (const { table, key } of changed.values()) {
       const kind = kindOf(table);
-      if (!kind) {
+      if (table === STATIC_TABLE) {
+        const module = MODULE_OF_FILE[key];
+        if (this.node.reload && module) reloads.add(module);
+      } else if (!kind) {
         if (PRUNED[table]) pruned.push({ table, key });
       } else if (this.node.mode === 'invalidate') {
         work.push({ kind, id: key, row: null });
@@ -286,6 +290,17 @@ export class NodeDeliverer {
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, reader));
+    for (const module of reloads) {
+      try {
+        await this.ari.reloadModule(module);
+      } catch (err) {
+        if (!(err instanceof ObjectRefused)) throw err;
+        this.log.warn({ node: this.node.name, module, reason: err.message }, 'node did not reload a module');
+      }
+    }
+    if (this.node.mode === 'push' && this.invalidator && pruned.length > 0) {
+      await this.invalidator.expire([], pruned.map((p) => ({ tech: PRUNED[p.table]!, name: p.key })));
+    }
     if (this.node.mode === 'invalidate') {
       await this.invalidator!.expire(work.map((w) => ({ type: w.kind.type, id: w.id })), pruned.map((p) => ({ tech: PRUNED[p.table]!, name: p.key })));
       this.st.objects_sent += work.length + pruned.length;

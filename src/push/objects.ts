@@ -27,6 +27,21 @@ export const PUSHED: readonly ObjectKind[] = [
 /** chan_sip and IAX2 realtime peers: not pushed, pruned from the node's cache (invalidate mode). */
 export const PRUNED: Readonly<Record<string, 'sip' | 'iax2'>> = { sippeers: 'sip', iaxfriends: 'iax2' };
 
+/** The static table, and the module that reads each file (reloaded on nodes with reload=yes). */
+export const STATIC_TABLE = 'ast_config';
+export const MODULE_OF_FILE: Readonly<Record<string, string>> = {
+  'sip.conf': 'chan_sip.so',
+  'iax.conf': 'chan_iax2.so',
+  'pjsip.conf': 'res_pjsip.so',
+  'extensions.conf': 'pbx_config.so',
+  'voicemail.conf': 'app_voicemail.so',
+  'queues.conf': 'app_queue.so',
+  'musiconhold.conf': 'res_musiconhold.so',
+  'features.conf': 'features',
+  'manager.conf': 'manager',
+  'rtp.conf': 'res_rtp_asterisk.so',
+};
+
 const byFamily = new Map(PUSHED.map((k) => [k.family, k]));
 
 export function kindOf(family: string): ObjectKind | undefined {

@@ -38,7 +38,7 @@ describe('node deliverer', () => {
     rt = await openRuntime({ ...embeddedDefault(dir), logLevel: 'silent' }, log);
     ari = new FakeAri();
     await ari.start();
-    d = new NodeDeliverer(parseNode('n1', ari.url('probe=100&concurrency=2')), rt.changeLogs, rt.realtime, log, undefined, opts);
+    d = new NodeDeliverer(parseNode('n1', ari.url('probe=100&concurrency=2&reload=yes')), rt.changeLogs, rt.realtime, log, undefined, opts);
     rt.realtime.changes.on('change', () => d.wake());
     d.start();
     // a new node gets a (here empty) full resync first
@@ -145,5 +145,12 @@ describe('node deliverer', () => {
     ari.objects.delete('aor/early');
     d.wake();
     await until('past the permanent hole', () => ari.objects.has('aor/early'), 10_000);
+  });
+
+  test('a changed static file reloads the module that reads it (reload=yes)', async () => {
+    await knex()('ast_config').insert({ filename: 'sip.conf', category: 'general', var_name: 'context', var_val: 'default' });
+    await knex()('ast_config').insert({ filename: 'unknown.conf', category: 'x', var_name: 'a', var_val: 'b' });
+    await until('chan_sip reloaded', () => ari.reloaded.includes('chan_sip.so'));
+    assert.deepEqual(ari.reloaded, ['chan_sip.so']);
   });
 });

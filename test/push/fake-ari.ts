@@ -14,6 +14,7 @@ export interface Sent {
 
 export class FakeAri {
   readonly sent: Sent[] = [];
+  readonly reloaded: string[] = [];
   readonly objects = new Map<string, { attribute: string; value: string }[]>();
   startup = '2026-01-01T00:00:00.000+0000';
   /** answer every request with this status (e.g. 500, 401) */
@@ -55,6 +56,11 @@ export class FakeAri {
       if (this.failAll) return send(this.failAll, { message: 'failing on purpose' });
       const url = new URL(req.url!, 'http://x');
       if (url.pathname === '/ari/asterisk/info') return send(200, { status: { startup_time: this.startup, last_reload_time: this.startup } });
+      const mod = /^\/ari\/asterisk\/modules\/([^/]+)$/.exec(url.pathname);
+      if (mod && req.method === 'PUT') {
+        this.reloaded.push(decodeURIComponent(mod[1]!));
+        return send(204);
+      }
       const m = /^\/ari\/asterisk\/config\/dynamic\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
       if (!m) return send(404, { message: 'Resource not found' });
       const type = decodeURIComponent(m[2]!);
