@@ -37,7 +37,7 @@ export interface DelivererOptions {
 const READ_CONCURRENCY = 4;
 
 export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
-  batch: 500,
+  batch: 200,
   pollMs: 1000,
   gapGraceMs: 5000,
   backoffMinMs: 250,
@@ -77,8 +77,13 @@ interface LogState {
   log: ChangeLog;
   ready: boolean;
   cursor: number;
-  /** a hole after the cursor first seen at `since`, for changes up to `upTo` */
+  /** a hole after the cursor first seen at `since` */
   gap?: { next: number; since: number };
+  /**
+   * Objects of the batch in hand the node already took, with the seq their state covers: a
+   * batch retried after a timeout does not send them again (what was sent is at least as new).
+   */
+  sent: Map<string, number>;
 }
 
 /** One object to bring in line: its kind, id, and the row (null when it is gone). */
@@ -86,6 +91,8 @@ interface Work {
   kind: ObjectKind;
   id: string;
   row: Row | null;
+  /** the last change of the object this delivers */
+  seq: number;
 }
 
 export class NodeDeliverer {
@@ -96,6 +103,8 @@ export class NodeDeliverer {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private resyncWanted = false;
+  /** a resync in progress: where the logs were when it began, and what the node already took */
+  private resyncState: { marks: Map<LogState, number>; sent: Set<string> } | undefined;
   private lastProbe = 0;
   private knownStartup: string | null = null;
   private failures = new Map<string, FailedObject>();
@@ -109,7 +118,7 @@ export class NodeDeliverer {
     private readonly invalidator: Invalidator | undefined,
     private readonly opts: DelivererOptions = DEFAULT_DELIVERER_OPTIONS,
   ) {
-    this.logs = logs.map((l) => ({ log: l, ready: false, cursor: 0 }));
+    this.logs = logs.map((l) => ({ log: l, ready: false, cursor: 0, sent: new Map() }));
     this.ari = new AriClient(node);
     this.st = {
       name: node.name, url: node.baseUrl, mode: node.mode, wizard: node.wizard, state: 'starting', connected: false,
@@ -220,6 +229,9 @@ export class NodeDeliverer {
       this.log.info({ node: this.node.name, startup }, 'node restarted');
       // a restarted node's memory wizards are empty; astdb ones are compared; caches are empty anyway
       if (this.node.mode === 'push') this.resyncWanted = true;
+      // nothing it took before counts any more
+      this.resyncState = undefined;
+      for (const l of this.logs) l.sent.clear();
     }
     if (this.knownStartup !== startup) {
       this.knownStartup = startup;
@@ -251,9 +263,10 @@ export class NodeDeliverer {
       next = c.seq + 1;
     }
     if (take.length === 0) return false;
-    await this.apply(coalesce(take));
+    await this.apply(coalesce(take), l.sent);
     const last = take[take.length - 1]!;
     l.cursor = last.seq;
+    l.sent.clear();
     const at = new Date().toISOString();
     this.st.last_delivered_at = at;
     this.st.last_error = null;
@@ -262,12 +275,12 @@ export class NodeDeliverer {
   }
 
   /** Brings the node in line with the current state of the changed rows. */
-  private async apply(changed: Map<string, { table: string; key: string }>): Promise<void> {
+  private async apply(changed: Map<string, { table: string; key: string; seq: number }>, sent: Map<string, number>): Promise<void> {
     const work: Work[] = [];
     const pruned: { table: string; key: string }[] = [];
-    const toRead: { kind: ObjectKind; id: string }[] = [];
+    const toRead: { kind: ObjectKind; id: string; seq: number }[] = [];
     const reloads = new Set<string>();
-    for (const { table, key } of changed.values()) {
+    for (const { table, key, seq } of changed.values()) {
       const kind = kindOf(table);
       if (table === STATIC_TABLE) {
         const module = MODULE_OF_FILE[key];
@@ -275,18 +288,18 @@ export class NodeDeliverer {
       } else if (!kind) {
         if (PRUNED[table]) pruned.push({ table, key });
       } else if (this.node.mode === 'invalidate') {
-        work.push({ kind, id: key, row: null });
-      } else {
-        toRead.push({ kind, id: key });
+        work.push({ kind, id: key, row: null, seq });
+      } else if ((sent.get(`${kind.type}/${key}`) ?? -1) < seq) {
+        toRead.push({ kind, id: key, seq });
       }
     }
     // current state, a few reads at a time (the store's pool is shared with Asterisk's requests)
     let next = 0;
     const reader = async () => {
       while (next < toRead.length) {
-        const { kind, id } = toRead[next++]!;
+        const { kind, id, seq } = toRead[next++]!;
         const row = await this.current(kind.family, id);
-        if (row !== undefined) work.push({ kind, id, row });
+        if (row !== undefined) work.push({ kind, id, row, seq });
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, reader));
@@ -310,8 +323,9 @@ export class NodeDeliverer {
     // opposite order, so an endpoint never arrives before what it names.
     const deletes = work.filter((w) => w.row === null).sort((a, b) => b.kind.rank - a.kind.rank);
     const puts = work.filter((w) => w.row !== null).sort((a, b) => a.kind.rank - b.kind.rank);
-    await this.inRankOrder(deletes, (w) => this.ari.delete(w.kind.configClass, w.kind.type, w.id));
-    await this.inRankOrder(puts, (w) => this.ari.put(w.kind.configClass, w.kind.type, w.id, attributesOf(w.kind.family, w.row!)));
+    const done = (w: Work) => void sent.set(`${w.kind.type}/${w.id}`, w.seq);
+    await this.inRankOrder(deletes, (w) => this.ari.delete(w.kind.configClass, w.kind.type, w.id), done);
+    await this.inRankOrder(puts, (w) => this.ari.put(w.kind.configClass, w.kind.type, w.id, attributesOf(w.kind.family, w.row!)), done);
   }
 
   /** The row as Asterisk would read it now: null when gone, undefined when the family is not served. */
@@ -325,18 +339,18 @@ export class NodeDeliverer {
   }
 
   /** Objects of one rank in parallel (bounded), ranks one after another. */
-  private async inRankOrder(items: Work[], send: (w: Work) => Promise<void>): Promise<void> {
+  private async inRankOrder(items: Work[], send: (w: Work) => Promise<void>, done: (w: Work) => void): Promise<void> {
     let i = 0;
     while (i < items.length) {
       const rank = items[i]!.kind.rank;
       let j = i;
       while (j < items.length && items[j]!.kind.rank === rank) j++;
-      await this.parallel(items.slice(i, j), send);
+      await this.parallel(items.slice(i, j), send, done);
       i = j;
     }
   }
 
-  private async parallel(items: Work[], send: (w: Work) => Promise<void>): Promise<void> {
+  private async parallel(items: Work[], send: (w: Work) => Promise<void>, done?: (w: Work) => void): Promise<void> {
     let next = 0;
     let fatal: unknown;
     const worker = async () => {
@@ -344,6 +358,7 @@ export class NodeDeliverer {
         const w = items[next++]!;
         try {
           await send(w);
+          done?.(w);
           this.st.objects_sent++;
           this.failures.delete(`${w.kind.type}/${w.id}`);
         } catch (err) {
@@ -374,8 +389,12 @@ export class NodeDeliverer {
   private async fullResync(): Promise<void> {
     const started = Date.now();
     this.st.state = 'resyncing';
-    const marks = new Map<LogState, number>();
-    for (const l of this.logs) if (l.ready) marks.set(l, await l.log.lastSeq());
+    if (!this.resyncState) {
+      const marks = new Map<LogState, number>();
+      for (const l of this.logs) if (l.ready) marks.set(l, await l.log.lastSeq());
+      this.resyncState = { marks, sent: new Set() };
+    }
+    const { marks, sent } = this.resyncState;
     let objects = 0;
     let pushed = 0;
     if (this.node.mode === 'push') {
@@ -388,22 +407,25 @@ export class NodeDeliverer {
           throw err;
         }
         const id = idColumn(kind.family);
-        const work = rows.map((row) => ({ kind, id: String(row[id]), row }));
+        const work = rows.map((row) => ({ kind, id: String(row[id]), row, seq: 0 }));
         objects += work.length;
-        await this.parallel(work, async (w) => {
+        // a resync that was cut short (a timeout) goes on where it was
+        await this.parallel(work.filter((w) => !sent.has(`${kind.type}/${w.id}`)), async (w) => {
           const fields = attributesOf(kind.family, w.row!);
           if (this.node.wizard === 'astdb' && sameAttributes(await this.ari.get(kind.configClass, kind.type, w.id), fields)) return;
           await this.ari.put(kind.configClass, kind.type, w.id, fields);
           pushed++;
-        });
+        }, (w) => void sent.add(`${kind.type}/${w.id}`));
       }
     }
     for (const [l, seq] of marks) {
       l.cursor = Math.max(l.cursor, seq);
       l.gap = undefined;
+      l.sent.clear();
       await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, status: 'connected', lastError: null, startupTime: this.knownStartup, resyncRequested: false });
     }
     this.resyncWanted = false;
+    this.resyncState = undefined;
     const ms = Date.now() - started;
     this.st.last_resync = { at: new Date().toISOString(), objects, pushed, ms };
     this.st.state = 'connected';
@@ -449,9 +471,9 @@ export class NodeDeliverer {
 }
 
 /** Repeated changes of one row collapse: only its current state matters. */
-export function coalesce(changes: readonly LoggedChange[]): Map<string, { table: string; key: string }> {
-  const out = new Map<string, { table: string; key: string }>();
-  for (const c of changes) out.set(`${c.table}\u0000${c.key}`, { table: c.table, key: c.key });
+export function coalesce(changes: readonly LoggedChange[]): Map<string, { table: string; key: string; seq: number }> {
+  const out = new Map<string, { table: string; key: string; seq: number }>();
+  for (const c of changes) out.set(`${c.table}\u0000${c.key}`, { table: c.table, key: c.key, seq: c.seq });
   return out;
 }
 

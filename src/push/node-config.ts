@@ -25,7 +25,7 @@ const optionsSchema = z.strictObject({
   tls_ca: z.string().min(1).optional(),
   tls_verify: yesNo.default(true),
   /** longest one request to the node may take, ms */
-  timeout: ms(3000, 100, 60_000),
+  timeout: ms(10_000, 100, 120_000),
   /** how often the node is asked whether it restarted, ms */
   probe: ms(2000, 100, 600_000),
   /** requests in flight to the node at once (resync) */

@@ -21,6 +21,8 @@ export class FakeAri {
   failAll: number | undefined;
   /** `type/id` answered 400 with Asterisk's message */
   refuse = new Set<string>();
+  /** `type/id` answered 503 once (a node that had a hiccup on one request) */
+  failOnce = new Set<string>();
   authSeen = new Set<string>();
   private server = http.createServer((req, res) => this.handle(req, res));
   port = 0;
@@ -73,6 +75,7 @@ export class FakeAri {
       if (req.method === 'PUT') {
         const fields = (JSON.parse(body) as { fields: Sent['fields'] }).fields!;
         this.sent.push({ method: 'PUT', type, id, fields });
+        if (this.failOnce.delete(key)) return send(503, { message: 'busy' });
         if (this.refuse.has(key)) return send(400, { message: `Creation of object '${id}' failed field value validation` });
         this.objects.set(key, fields);
         return send(200, fields);
