@@ -117,6 +117,8 @@ export class NodeDeliverer {
     private readonly log: Logger,
     private readonly invalidator: Invalidator | undefined,
     private readonly opts: DelivererOptions = DEFAULT_DELIVERER_OPTIONS,
+    /** told which tables of which database a batch changed, before their rows are read */
+    private readonly onLogged: (database: string, tables: ReadonlySet<string>) => void = () => undefined,
   ) {
     this.logs = logs.map((l) => ({ log: l, ready: false, cursor: 0, sent: new Map() }));
     this.ari = new AriClient(node);
@@ -263,6 +265,7 @@ export class NodeDeliverer {
       next = c.seq + 1;
     }
     if (take.length === 0) return false;
+    this.onLogged(l.log.database, new Set(take.map((c) => c.table)));
     await this.apply(coalesce(take), l.sent);
     const last = take[take.length - 1]!;
     l.cursor = last.seq;

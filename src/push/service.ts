@@ -35,12 +35,13 @@ export class PushService implements NodesService {
   ) {
     for (const n of nodes) {
       const inv = n.mode === 'invalidate' || n.ami ? new AmiInvalidator(n) : undefined;
-      this.deliverers.set(n.name, new NodeDeliverer(n, logs, realtime, log, inv, opts));
+      this.deliverers.set(n.name, new NodeDeliverer(n, logs, realtime, log, inv, opts, (database, tables) => this.forgetCached(database, tables)));
     }
   }
 
   async start(): Promise<void> {
-    const onChange = (e: { family: string; table: string }) => {
+    const onChange = (e: { family: string; table: string; count: number }) => {
+      if (e.count === 0) return;
       if (kindOf(e.table) || PRUNED[e.table] || kindOf(e.family) || PRUNED[e.family]) this.wakeAll();
     };
     this.realtime.changes.on('change', onChange);
@@ -99,6 +100,15 @@ export class PushService implements NodesService {
 
   has(name: string): boolean {
     return this.deliverers.has(name);
+  }
+
+  /**
+   * A read cache in front of a database (cache_ttl) must not hand the deliverer a row older than
+   * the change it delivers (a change made behind ara's back): the tables in the batch are
+   * announced on the change stream first, which empties their cached answers.
+   */
+  private forgetCached(database: string, tables: ReadonlySet<string>): void {
+    for (const table of tables) this.realtime.changes.publish({ family: table, table, store: database, operation: 'update', filters: [], fields: [], count: 0 });
   }
 
   private wakeAll(): void {
