@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import knexFactory from 'knex';
 import pino from 'pino';
 import { defaultMappings, embeddedDefault } from '../../src/config/settings.js';
 import { parseNode } from '../../src/push/node-config.js';
 import { DEFAULT_PUSH_OPTIONS, PushService } from '../../src/push/service.js';
 import { openRuntime } from '../../src/runtime.js';
 import { sqlStoreOf } from '../../src/stores/index.js';
+import { scratchDatabase, unavailable } from '../support/databases.js';
 import { FakeAri } from './fake-ari.js';
 
 test('behind a read cache, a change made behind ara\'s back is pushed as it is now, not as cached', async () => {
@@ -38,5 +40,37 @@ test('behind a read cache, a change made behind ara\'s back is pushed as it is n
     await rt.close();
     await ari.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PostgreSQL: SQL written behind ara\'s back wakes the deliverer through NOTIFY, not the poll', { skip: unavailable('pg') ?? false }, async () => {
+  const db = await scratchDatabase('pg', 'ara_push');
+  const ari = new FakeAri();
+  await ari.start();
+  const log = pino({ level: 'silent' });
+  const rt = await openRuntime({ ...embeddedDefault(tmpdir()), databases: { main: db.url }, mappings: defaultMappings('main', 'pgsql'), migrate: 'yes', logLevel: 'silent' }, log);
+  // a poll this slow would never deliver within the deadline below
+  const push = new PushService([parseNode('n1', ari.url('probe=600000'))], rt.changeLogs, rt.realtime, log, { ...DEFAULT_PUSH_OPTIONS, pollMs: 600_000 });
+  const other = knexFactory({ client: 'pg', connection: db.url, pool: { min: 0, max: 1 } });
+  try {
+    await push.start();
+    const status = async () => (await push.get('n1'))!;
+    const deadline = Date.now() + 20_000;
+    while ((await status()).last_resync === null) {
+      if (Date.now() > deadline) throw new Error('no first contact');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await other('ps_aors').insert({ id: 'by-sql', max_contacts: 3 });
+    while (!ari.objects.has('aor/by-sql')) {
+      if (Date.now() > deadline) throw new Error('the SQL insert never reached the node');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(ari.objects.get('aor/by-sql'), [{ attribute: 'max_contacts', value: '3' }]);
+  } finally {
+    await other.destroy();
+    await push.stop();
+    await rt.close();
+    await ari.close();
+    await db.drop();
   }
 });
