@@ -223,8 +223,13 @@ export class NodeDeliverer {
   private async probe(): Promise<void> {
     const startup = await this.ari.startupTime();
     this.lastProbe = Date.now();
-    if (!this.st.connected) this.log.info({ node: this.node.name }, 'node reachable');
+    const back = !this.st.connected;
     this.st.connected = true;
+    if (back) {
+      this.log.info({ node: this.node.name }, 'node reachable');
+      // `ara nodes` reads the status from the databases: say it is back even with nothing to send
+      await this.saveAll({ status: 'connected', lastError: null });
+    }
     if (this.st.state !== 'resyncing') this.st.state = 'connected';
     this.st.startup_time = startup;
     if (this.knownStartup !== null && this.knownStartup !== startup) {
