@@ -458,7 +458,10 @@ export class NodeDeliverer {
   }
 
   private async saveAll(patch: Parameters<ChangeLog['saveCursor']>[1]): Promise<void> {
-    for (const l of this.logs) if (l.ready) await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, ...patch });
+    // A resync still owed is recorded with the cursor, so an ara-server that stops before it
+    // is done owes it still when it starts again.
+    const owed = this.resyncWanted ? { resyncRequested: true } : {};
+    for (const l of this.logs) if (l.ready) await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, ...patch, ...owed });
   }
 
   private untilNextLook(): number {
