@@ -88,9 +88,11 @@ describe('push to Asterisk nodes', { ...skipWithoutAsterisk(), timeout: 600_000 
     await waitFor('1002 registers', () => registers(mem, '1002', 'two'));
     assert.equal((await api('DELETE', '/pjsip/lines/1002')).status, 204);
     for (const node of [mem, adb]) {
-      await waitFor('endpoint 1002 gone', async () => (await onNode(node, 'endpoint', '1002')) === null);
-      assert.equal(await onNode(node, 'auth', '1002'), null, 'its auth is gone too');
-      assert.equal(await onNode(node, 'aor', '1002'), null, 'and its aor');
+      // the endpoint goes first, then its aor and auth
+      await waitFor('endpoint, aor and auth of 1002 gone', async () => {
+        for (const type of ['endpoint', 'aor', 'auth']) if ((await onNode(node, type, '1002')) !== null) return false;
+        return true;
+      });
       assert.equal(await registers(node, '1002', 'two'), false);
     }
   });
@@ -133,12 +135,15 @@ describe('push to Asterisk nodes', { ...skipWithoutAsterisk(), timeout: 600_000 
   });
 
   test('a node restarted with empty memory wizards is resynced by itself', async () => {
+    const before = (await api('GET', '/nodes/mem')).json.last_resync?.at;
     await mem.restart();
     await waitFor('1001 back on the restarted node', async () => (await onNode(mem, 'endpoint', '1001')) !== null, 20_000);
     assert.ok(await registers(mem, '1001', 'by-sql'));
-    const s = await api('GET', '/nodes/mem');
-    assert.equal(s.status, 200);
-    assert.ok(s.json.last_resync.objects >= 153, JSON.stringify(s.json.last_resync));
+    const s = await waitFor('the resync in the status', async () => {
+      const r = await api('GET', '/nodes/mem');
+      return r.json.last_resync?.at !== before ? r.json : undefined;
+    });
+    assert.ok(s.last_resync.objects >= 153, JSON.stringify(s.last_resync));
   });
 
   test('changes made while ara-server is down are delivered when it is back', async () => {
@@ -180,9 +185,11 @@ describe('push to Asterisk nodes', { ...skipWithoutAsterisk(), timeout: 600_000 
     assert.notEqual(await onNode(mem, 'auth', '3001'), null, 'its auth was delivered');
     assert.ok(await registers(mem, '3002', 'good'));
     // `ara nodes` shows the nodes from the databases
-    const cli = await ara(['-c', join(server!.dir, 'ara.conf'), 'nodes']);
-    assert.equal(cli.code, 0, cli.err);
-    assert.match(cli.out, /^mem\s+push\/memory\s+connected\s+0\s/m);
+    const cli = await waitFor('mem caught up in `ara nodes`', async () => {
+      const r = await ara(['-c', join(server!.dir, 'ara.conf'), 'nodes']);
+      assert.equal(r.code, 0, r.err);
+      return /^mem\s+push\/memory\s+connected\s+0\s/m.test(r.out) ? r : undefined;
+    });
     assert.match(cli.out, /^adb\s+push\/astdb\s+connected\s+\d+\s/m);
     assert.doesNotMatch(cli.out, /ara-push-secret/);
   });
