@@ -7,11 +7,12 @@
  *   ... `${ara.url}/realtime/ps_aors` in Asterisk's extconfig.conf ...
  *   await ara.stop();
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CLI } from '../../support/cli.js';
+import { ara as araCli, CLI } from '../../support/cli.js';
+import { killOnExit, removeOnExit } from './cleanup.js';
 
 export interface AraOptions {
   /** name => URL for [databases]; default one SQLite file in the throwaway directory */
@@ -20,7 +21,7 @@ export interface AraOptions {
   extconfig?: string;
   /** extra ara.conf text appended after [databases] (e.g. a [dialplan] section) */
   conf?: string;
-  /** log_level (default info) */
+  /** log_level (default info; the start is seen in an info line) */
   logLevel?: string;
   /** node options for the ara process, e.g. ['--import', '/path/preload.js'] */
   nodeArgs?: string[];
@@ -34,6 +35,8 @@ export interface AraOptions {
 export interface RunningAra {
   /** http://127.0.0.1:PORT */
   url: string;
+  /** the ara process */
+  pid: number;
   /** the throwaway directory holding ara.conf, extconfig.conf and SQLite files */
   dir: string;
   /** every line ara wrote to stdout/stderr */
@@ -42,18 +45,19 @@ export interface RunningAra {
   store(family: string, fields: Record<string, string>): Promise<void>;
   /** POSTs a raw body to a path under /realtime */
   realtime(path: string, body: string): Promise<{ status: number; body: string }>;
+  /** a management API bearer token (`ara token create`, as an operator makes one) */
+  token(scopes?: string): Promise<string>;
+  /** replaces a static configuration file through the management API (`.conf` text) */
+  putConfigFile(name: string, text: string): Promise<void>;
   /** SIGTERM, SIGKILL after a deadline; deletes the directory */
   stop(): Promise<void>;
 }
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
 
 export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
   const dir = mkdtempSync(join(tmpdir(), 'ara-e2e-'));
+  const forgetDir = removeOnExit(dir);
   const databases = opts.databases ?? { main: `sqlite:${join(dir, 'ara.sqlite')}` };
   const conf = [
     '[general]',
@@ -77,8 +81,8 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  const exited = new Promise<void>((done) => child.once('exit', () => (live.delete(child), done())));
+  killOnExit(child);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const output: string[] = [];
   let pending = '';
   let onLine: ((line: string) => void) | undefined;
@@ -106,6 +110,7 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
       }
     }
     rmSync(dir, { recursive: true, force: true });
+    forgetDir();
   };
 
   let url: string;
@@ -134,11 +139,28 @@ export async function startAra(opts: AraOptions = {}): Promise<RunningAra> {
     const r = await fetch(`${url}/realtime/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     return { status: r.status, body: await r.text() };
   };
+  const token = async (scopes = 'read,write,secrets') => {
+    const r = await araCli(['-c', join(dir, 'ara.conf'), 'token', 'create', '--scope', scopes]);
+    if (r.code !== 0) throw new Error(`ara token create: ${r.code} ${r.err}`);
+    return r.out.trim();
+  };
+  let adminToken: string | undefined;
   return {
     url,
+    pid: child.pid!,
     dir,
     output,
     realtime,
+    token,
+    putConfigFile: async (name, text) => {
+      adminToken ??= await token();
+      const r = await fetch(`${url}/api/v1/config-files/${encodeURIComponent(name)}?secrets=true`, {
+        method: 'PUT',
+        body: text,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'text/plain' },
+      });
+      if (r.status !== 200 && r.status !== 201) throw new Error(`PUT config file ${name}: ${r.status} ${await r.text()}`);
+    },
     store: async (family, fields) => {
       const r = await realtime(`${family}/store`, new URLSearchParams(fields).toString().replace(/\+/g, '%20'));
       if (r.body !== '1\n') throw new Error(`storing into ${family}: ${r.status} ${JSON.stringify(r.body)}`);

@@ -33,6 +33,7 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, cl
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { killOnExit, removeOnExit } from './cleanup.js';
 
 export interface AsteriskBinaries {
   asterisk: string;
@@ -158,6 +159,8 @@ export interface AsteriskOptions {
   ports?: Partial<AsteriskPorts>;
   /** how long booting may take, ms (default 60 s: the machine may be busy) */
   bootTimeoutMs?: number;
+  /** asterisk.conf's verbose level (default 3; 0 for benchmarks) */
+  verbose?: number;
 }
 
 /** Modules that would listen on fixed ports or reach outside, and that no test needs. */
@@ -176,11 +179,6 @@ function defaults(ports: AsteriskPorts, noload: string[]): Record<string, string
   };
 }
 
-/** Every live instance, killed if the test process exits without stopping it. */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -193,6 +191,7 @@ export class AsteriskNode {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private readonly bootTimeoutMs: number;
+  private forgetDir: () => void = () => undefined;
 
   private constructor(bin: AsteriskBinaries, dir: string, ports: AsteriskPorts, bootTimeoutMs: number) {
     this.bin = bin;
@@ -209,6 +208,7 @@ export class AsteriskNode {
     // The control socket's path must stay under ~100 bytes: a short directory in /tmp.
     const dir = mkdtempSync(join(tmpdir().length < 40 ? tmpdir() : '/tmp', 'ast-'));
     const node = new AsteriskNode(bin, dir, ports, opts.bootTimeoutMs ?? 60_000);
+    node.forgetDir = removeOnExit(dir);
     try {
       node.writeConfig(opts);
       await node.boot();
@@ -248,7 +248,7 @@ export class AsteriskNode {
         `astrundir => ${d}/run`,
         `astlogdir => ${d}/log`,
         '[options]',
-        'verbose = 3',
+        `verbose = ${opts.verbose ?? 3}`,
         ...(process.getuid?.() === 0 ? ['runuser = root', 'rungroup = root'] : []),
         '',
       ].join('\n'),
@@ -265,12 +265,11 @@ export class AsteriskNode {
     const child = spawn(this.bin.asterisk, ['-C', this.conf, '-f', '-g', '-n'], { stdio: ['ignore', out, out] });
     closeSync(out);
     this.child = child;
-    live.add(child);
+    killOnExit(child);
     let exitCode: number | null | undefined;
     this.exited = new Promise((done) =>
       child.once('exit', (code, signal) => {
         exitCode = code ?? (signal ? -1 : 0);
-        live.delete(child);
         done();
       }),
     );
@@ -327,7 +326,10 @@ export class AsteriskNode {
       }
     }
     this.child = undefined;
-    if (!opts.keep && process.env.ARA_TEST_KEEP_ASTERISK !== '1') rmSync(this.dir, { recursive: true, force: true });
+    if (!opts.keep && process.env.ARA_TEST_KEEP_ASTERISK !== '1') {
+      rmSync(this.dir, { recursive: true, force: true });
+      this.forgetDir();
+    }
   }
 
   /** Stops and starts again with the same directory and ports; the astdb is kept unless asked. */

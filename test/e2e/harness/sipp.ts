@@ -24,13 +24,15 @@ export interface SippResult {
 
 /**
  * REGISTER (expects 401 with a challenge), REGISTER again with digest credentials from the
- * injection file (expects 200). The Contact carries the user, so every user has one contact per
+ * injection file (expects 200). No retransmissions: on loopback nothing is lost, and a late
+ * answer to a retransmitted first REGISTER (a second 401) would fail the call that already moved
+ * on; a message that never comes fails the call after -recv_timeout. The Contact carries the user, so every user has one contact per
  * SIPp run, refreshed by each further REGISTER.
  */
 export const REGISTER_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="register with digest auth">
-  <send retrans="500">
+  <send>
     <![CDATA[
 
       REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
@@ -48,7 +50,7 @@ export const REGISTER_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
     ]]>
   </send>
   <recv response="401" auth="true"/>
-  <send retrans="500">
+  <send>
     <![CDATA[
 
       REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
@@ -77,7 +79,7 @@ export const REGISTER_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 export const CALL_SCENARIO = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="call into a context">
-  <send retrans="500">
+  <send>
     <![CDATA[
 
       INVITE sip:[field0]@[remote_ip]:[remote_port] SIP/2.0
@@ -149,6 +151,8 @@ export interface SippRun {
   rate?: number;
   /** most calls in flight at once */
   concurrency?: number;
+  /** SIPp's own SIP port (default a free one); the same port keeps a user's contact the same across runs */
+  localPort?: number;
   timeoutMs: number;
 }
 
@@ -169,7 +173,7 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
       '-inf', inject,
       '-i', '127.0.0.1',
       // SIPp's own default is 5060 when free: other test runs may want it at the same time.
-      '-p', String(await freePort('udp')),
+      '-p', String(run.localPort ?? (await freePort('udp'))),
       '-mp', String(await freePort('udp')),
       '-m', String(calls),
       '-r', String(run.rate ?? 100_000),
@@ -217,6 +221,8 @@ export interface RegisterRun {
   expect?: 'success' | 'failure';
   timeoutMs: number;
   port?: number;
+  /** SIPp's own SIP port: give two runs the same one and the second refreshes the first's contacts */
+  localPort?: number;
 }
 
 /** REGISTERs with digest auth (401 challenge, then credentials), counted by SIPp. */
@@ -231,6 +237,7 @@ export async function sippRegister(run: RegisterRun): Promise<SippResult> {
     ...(run.rate !== undefined ? { rate: run.rate } : {}),
     ...(run.concurrency !== undefined ? { concurrency: run.concurrency } : {}),
     ...(run.port !== undefined ? { port: run.port } : {}),
+    ...(run.localPort !== undefined ? { localPort: run.localPort } : {}),
   });
   if (run.expect === 'success' && (r.successful !== calls || r.failed !== 0)) {
     throw new Error(`expected ${calls} successful REGISTERs, got ${r.successful} successful and ${r.failed} failed (sipp exit ${r.code}):\n${r.output}\n--- Asterisk:\n${run.node.logTail(20)}`);
