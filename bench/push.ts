@@ -88,10 +88,10 @@ try {
     'res_config_sqlite3.conf': `[ara]\ndbfile = ${copy}\n`,
   };
   const started = await Promise.all([
-    AsteriskNode.start({ ports: pm, files: shippedFiles('push-memory', pm) }),
-    AsteriskNode.start({ ports: pa, files: shippedFiles('push-astdb', pa) }),
-    AsteriskNode.start({ ports: pi, files: shippedFiles('invalidate', pi, server.url) }),
-    AsteriskNode.start({ ports: ps, files: sqliteFiles }),
+    AsteriskNode.start({ verbose: 0, ports: pm, files: shippedFiles('push-memory', pm) }),
+    AsteriskNode.start({ verbose: 0, ports: pa, files: shippedFiles('push-astdb', pa) }),
+    AsteriskNode.start({ verbose: 0, ports: pi, files: shippedFiles('invalidate', pi, server.url) }),
+    AsteriskNode.start({ verbose: 0, ports: ps, files: sqliteFiles }),
   ]);
   nodes.push(...started);
   const [mem, adb, inv, sq] = started as [AsteriskNode, AsteriskNode, AsteriskNode, AsteriskNode];
