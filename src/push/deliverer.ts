@@ -488,13 +488,22 @@ export function coalesce(changes: readonly LoggedChange[]): Map<string, { table:
   return out;
 }
 
-/** Does the node's object carry exactly these attributes (in any order)? */
+/**
+ * Does the node's object carry these attributes (in any order)? Asterisk prints some values its
+ * own way: booleans as true/false whatever was written, codec lists in parentheses.
+ */
 function sameAttributes(onNode: Attribute[] | null, wanted: Attribute[]): boolean {
   if (!onNode) return false;
+  const norm = (v: string) => {
+    const t = v.trim().toLowerCase();
+    if (/^(yes|true|on|y|t|1)$/.test(t)) return 'true';
+    if (/^(no|false|off|n|f|0)$/.test(t)) return 'false';
+    return t.replace(/^\((.*)\)$/, '$1').replace(/[|,]/g, ',');
+  };
   const have = new Map<string, string[]>();
-  for (const a of onNode) have.set(a.attribute, [...(have.get(a.attribute) ?? []), a.value]);
+  for (const a of onNode) have.set(a.attribute, [...(have.get(a.attribute) ?? []), norm(a.value)]);
   const want = new Map<string, string[]>();
-  for (const a of wanted) want.set(a.attribute, [...(want.get(a.attribute) ?? []), a.value]);
+  for (const a of wanted) want.set(a.attribute, [...(want.get(a.attribute) ?? []), norm(a.value)]);
   // The node lists every attribute, defaults included; only what we set must match.
   for (const [k, v] of want) {
     if (JSON.stringify(have.get(k) ?? []) !== JSON.stringify(v)) return false;

@@ -167,4 +167,30 @@ describe('node deliverer', () => {
     assert.equal(count('auth'), 1, 'the auth once');
     assert.equal(count('aor'), 1, 'the aor once');
   });
+
+  test('an astdb node that restarted is compared and gets only what differs', async () => {
+    const astdb = new FakeAri();
+    await astdb.start();
+    const d2 = new NodeDeliverer(parseNode('n2', astdb.url('probe=100&wizard=astdb')), rt.changeLogs, rt.realtime, log, undefined, opts);
+    d2.start();
+    try {
+      await until('first full push', async () => (await d2.status()).last_resync !== null && astdb.objects.has('auth/c1'));
+      const total = astdb.objects.size;
+      assert.ok(total >= 5, `objects ${total}`);
+      // the node's copy of one object drifted while it was down
+      astdb.objects.set('auth/c1', astdb.objects.get('auth/c1')!.map((f) => (f.attribute === 'password' ? { ...f, value: 'drifted' } : f)));
+      astdb.sent.length = 0;
+      const before = (await d2.status()).last_resync!.at;
+      astdb.restart(true);
+      await until('compared', async () => (await d2.status()).last_resync!.at !== before);
+      assert.deepEqual(astdb.sent.map((x) => `${x.method} ${x.type}/${x.id}`), ['PUT auth/c1']);
+      assert.equal(astdb.objects.get('auth/c1')!.find((f) => f.attribute === 'password')!.value, 'v20');
+      const r = (await d2.status()).last_resync!;
+      assert.equal(r.pushed, 1);
+      assert.equal(r.objects, total);
+    } finally {
+      await d2.stop();
+      await astdb.close();
+    }
+  });
 });

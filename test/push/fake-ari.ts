@@ -37,9 +37,10 @@ export class FakeAri {
     await new Promise((r) => this.server.close(r));
   }
 
-  restart(): void {
-    this.startup = new Date().toISOString();
-    this.objects.clear();
+  /** A new startup time; memory wizards come back empty, astdb ones (`keep`) with their objects. */
+  restart(keep = false): void {
+    this.startup = new Date(Date.now() + Math.random()).toISOString();
+    if (!keep) this.objects.clear();
   }
 
   url(query = ''): string {
