@@ -231,6 +231,47 @@ tokenCmd
     });
   });
 
+const nodesCmd = program
+  .command('nodes')
+  .description('the Asterisk nodes of [nodes]: status, lag (changes not yet delivered), last error')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    await withChangeLogs(async (nodes, logs) => {
+      const { nodeRows, formatNodeRows } = await import('./push/cli-status.js');
+      const rows = await nodeRows(nodes, logs);
+      console.log(opts.json ? JSON.stringify(rows, null, 2) : rows.length === 0 ? 'no nodes in [nodes]' : formatNodeRows(rows));
+    });
+  });
+
+nodesCmd
+  .command('resync')
+  .description('push the whole set to a node (or every node) again; the running server does it within its probe interval')
+  .argument('[name]', 'node name (default: all)')
+  .action(async (name: string | undefined) => {
+    await withChangeLogs(async (nodes, logs) => {
+      if (name !== undefined && !nodes.some((n) => n.name === name)) throw new ConfigError(`no node '${name}' in [nodes]`);
+      let marked = 0;
+      for (const log of logs) if (await log.ready()) marked += await log.requestResync(name);
+      console.log(marked > 0 ? `resync requested for ${name ?? 'every node'}` : `${name ?? 'no node'} has not been pushed to yet: it gets everything when the server first reaches it`);
+    });
+  });
+
+/** The nodes of ara.conf and the change log of every SQL database, for `ara nodes`. */
+async function withChangeLogs(fn: (nodes: NonNullable<Settings['nodes']>, logs: import('./realtime/change-log.js').ChangeLog[]) => Promise<void>): Promise<void> {
+  const settings = settings_({});
+  const { SqlChangeLog } = await import('./stores/sql/change-log.js');
+  const opened = Object.entries(settings.databases).filter(([, url]) => driverOf(url) !== 'ldap').map(([name, url]) => openStore(name, url));
+  try {
+    const logs = opened.flatMap((s) => {
+      const sql = sqlStoreOf(s);
+      return sql ? [new SqlChangeLog(sql)] : [];
+    });
+    await fn(settings.nodes ?? [], logs);
+  } finally {
+    await Promise.allSettled(opened.map((s) => s.close()));
+  }
+}
+
 /** Opens the token database (`main`, else the first SQL one), migrating it as `serve` would. */
 async function withTokens(fn: (tokens: TokenStore) => Promise<void>): Promise<void> {
   const settings = settings_({});

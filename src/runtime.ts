@@ -8,6 +8,8 @@ import { Realtime, type Logger } from './realtime/realtime.js';
 import { Registry } from './realtime/registry.js';
 import type { RealtimeStore } from './realtime/types.js';
 import { openStore, sqlStoreOf } from './stores/index.js';
+import type { ChangeLog } from './realtime/change-log.js';
+import { SqlChangeLog } from './stores/sql/change-log.js';
 
 /** The realtime world of one process: its stores, the registry over them, the interface. */
 export interface Runtime {
@@ -16,6 +18,8 @@ export interface Runtime {
   realtime: Realtime;
   /** the realtime switch's indexes; built here, loaded and kept fresh once `start()`ed */
   dialplan: DialplanSwitch;
+  /** the change log of every SQL database (written by its triggers), for push */
+  changeLogs: ChangeLog[];
   close(): Promise<void>;
 }
 
@@ -47,6 +51,10 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
       registry,
       realtime,
       dialplan,
+      changeLogs: [...stores.values()].flatMap((s) => {
+        const sql = sqlStoreOf(s);
+        return sql ? [new SqlChangeLog(sql)] : [];
+      }),
       close: async () => {
         dialplan.stop();
         await closeAll();

@@ -5,10 +5,14 @@ import { tokenStoreFor } from './auth/tokens.js';
 import { accessCheck } from './http/access.js';
 import { buildApp } from './http/app.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { PushService } from './push/service.js';
+import { EventChangeLog } from './push/event-log.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
+  /** keeps the [nodes] of ara.conf in step; also prunes the change log when there are none */
+  push: PushService;
   url: string;
   close(): Promise<void>;
 }
@@ -25,13 +29,20 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const access = accessCheck(host, settings.asterisk);
   const runtime = await openRuntime(settings, logger);
   let app: FastifyInstance | undefined;
+  // Stores without a change log of their own (LDAP) are pushed from ara's own writes.
+  const unlogged = new Set([...runtime.stores.values()].filter((s) => s.kind === 'ldap').map((s) => s.name));
+  const eventLog = unlogged.size > 0 && (settings.nodes ?? []).length > 0 ? new EventChangeLog(runtime.realtime.changes, unlogged) : undefined;
+  const push = new PushService(settings.nodes ?? [], [...runtime.changeLogs, ...(eventLog ? [eventLog] : [])], runtime.realtime, logger);
   try {
     // The realtime switch: load the dialplan indexes before answering (a store that is down is
     // logged; the first dialplan lookup tries the load again).
     await runtime.dialplan.start();
-    app = await buildApp({ realtime: runtime.realtime, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, logger, api: { tokens: tokenStoreFor(runtime.stores) } });
+    app = await buildApp({ realtime: runtime.realtime, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, logger, api: { tokens: tokenStoreFor(runtime.stores), nodes: push } });
     await app.listen({ host, port });
+    await push.start();
   } catch (err) {
+    await push.stop();
+    eventLog?.close();
     await app?.close();
     await runtime.close();
     throw err;
@@ -43,8 +54,11 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   return {
     app,
     runtime,
+    push,
     url,
     close: async () => {
+      await push.stop();
+      eventLog?.close();
       await app.close();
       await runtime.close();
     },

@@ -6,7 +6,9 @@ import { ConfigError } from './errors.js';
 import { ARA_CONF_SECTIONS } from './ara-conf-keys.js';
 import { category, lastValue as last, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
 import { databaseOptionProblems } from './database-options.js';
+import { expandEnv } from './env.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
+import { parseNode, type NodeConfig } from '../push/node-config.js';
 
 /**
  * ara.conf, in Asterisk's .conf syntax:
@@ -49,6 +51,8 @@ export const settingsSchema = z.object({
     plain: z.array(z.string().min(1)),
     refreshSeconds: z.number().min(0).max(86400),
   }).optional(),
+  /** Asterisk nodes kept in step by push (`[nodes]`, src/push/node-config.ts); left out, none */
+  nodes: z.array(z.custom<NodeConfig>()).optional(),
   /** where the settings came from, for messages */
   source: z.string(),
 });
@@ -180,6 +184,10 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { sett
       permit: values(ast, 'permit').flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
     },
     dialplan: attempt(() => dialplanSection(category(conf, 'dialplan'), file), undefined),
+    nodes: (category(conf, 'nodes')?.variables ?? []).flatMap((v) => {
+      const node = attempt(() => parseNode(v.name, v.value, env), undefined);
+      return node ? [node] : [];
+    }),
     source: file,
   };
   return { settings, problems };
@@ -228,14 +236,6 @@ function expandPaths(url: string, base: string, dataDir: string): string {
  * an error naming it: an empty password would silently turn authentication off. In a URL the
  * value is percent-encoded, so any character of a password survives.
  */
-function expandEnv(v: string, env: NodeJS.ProcessEnv, where: string, inUrl: boolean): string {
-  return v.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, n: string) => {
-    if (n === 'ARA_DATA_DIR') return whole; // the data directory setting, not the environment: expandPaths
-    const x = env[n];
-    if (x === undefined) throw new ConfigError(`${where} names the environment variable ${n}, which is not set`);
-    return inUrl ? encodeURIComponent(x) : x;
-  });
-}
 
 export function driverOf(url: string): Mapping['driver'] {
   if (/^sqlite3?:/.test(url)) return 'sqlite3';

@@ -9,6 +9,8 @@ import { configFileRoutes } from './config-files.js';
 import { dialplanRoutes } from './dialplan.js';
 import { familyRoutes } from './families.js';
 import { lineRoutes } from './lines.js';
+import { nodeRoutes } from './nodes.js';
+import type { NodesService } from '../../push/status.js';
 import { OpenApi } from './openapi.js';
 import { problemHandler } from '../problem.js';
 import { MissingScope, NotFound, NotSupported, Unauthenticated } from './problem.js';
@@ -27,6 +29,8 @@ export interface ManagementApiOptions {
   realtime: Realtime;
   /** where tokens are kept; without a SQL database every API request is refused */
   tokens: TokenStore | undefined;
+  /** the Asterisk nodes kept in step (push); left out, `/nodes` is not served */
+  nodes?: NodesService;
   version?: string;
 }
 
@@ -83,6 +87,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     v1.setNotFoundHandler((req, reply) => problemHandler(new NotFound(`no API resource ${req.method} ${req.url.split('?')[0]}`), req, reply));
     v1.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, v1.getDefaultJsonParser('error', 'error'));
     v1.addHook('onRequest', async (req) => authenticate(req, opts.tokens));
+    if (opts.nodes) v1.decorate('nodes', opts.nodes);
 
     // The resources people think in first: the order of the document and of /docs.
     await lineRoutes(v1, ctx);
@@ -92,6 +97,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     await queueRoutes(v1, ctx);
     await bulkRoutes(v1, ctx);
     await auditRoutes(v1, ctx);
+    await nodeRoutes(v1, ctx);
     await familyRoutes(v1, ctx);
     await whoamiRoutes(v1, ctx);
   }, { prefix: API_PREFIX });
