@@ -1,9 +1,27 @@
 import { partitionKnown } from './columns.js';
 import { BadRequest, MissingTable, StoreUnavailable } from './errors.js';
 import type { ChangeStream } from './events.js';
+import type { LastGood } from './last-good.js';
 import type { Registry } from './registry.js';
 import { checkRequirements } from './require.js';
 import type { Field, Filter, RequireProblem, Requirement, Row, StaticEntry, TableInfo, Target } from './types.js';
+
+/** What the realtime layer reports to whoever counts (metrics); every method is cheap. */
+export interface RealtimeObserver {
+  failover(family: string, store: string): void;
+  staleServed(family: string, op: 'single' | 'multi'): void;
+}
+
+export interface RealtimeOptions {
+  /** last-known-good answers, served when every store of a family fails */
+  lastGood?: LastGood;
+  /** how old a last-known-good answer of a family may be, ms; 0 = never serve one */
+  staleBound?: (family: string) => number;
+  observer?: RealtimeObserver;
+}
+
+/** More conditions than any Asterisk module sends; refused before SQL is built. */
+export const MAX_CONDITIONS = 64;
 
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -21,10 +39,13 @@ export class Realtime {
   /** The last static config each file was served with: a store outage must not empty sip.conf. */
   private readonly lastStatic = new Map<string, StaticEntry[]>();
 
+  private readonly staleBounds = new Map<string, number>();
+
   constructor(
     readonly registry: Registry,
     private readonly log: Logger,
     readonly changes: ChangeStream,
+    private readonly options: RealtimeOptions = {},
   ) {}
 
   /** The first priority with a row wins; an empty answer moves on, as with Asterisk's drivers. */
@@ -34,21 +55,58 @@ export class Realtime {
     for (const t of this.registry.targets(family)) {
       try {
         const row = await t.store.single(await this.table(t), filters);
-        if (row) return row;
+        if (row) {
+          if (!firstError) this.remember(family, 'single', filters, row);
+          return row;
+        }
       } catch (err) {
         if (!isFailover(err)) throw err;
         this.failover(family, t, err);
         firstError ??= err;
       }
     }
-    if (firstError) throw firstError;
+    if (firstError) return this.stale(family, 'single', filters, firstError) as Row | null;
+    this.remember(family, 'single', filters, null);
     return null;
   }
 
   /** An empty result is an answer; only a failing store moves on to the next priority. */
   async multi(family: string, filters: readonly Filter[]): Promise<Row[]> {
     requireFilters(filters);
-    return this.firstAnswer(family, async (t) => t.store.multi(await this.table(t), filters));
+    try {
+      const rows = await this.firstAnswer(family, async (t) => t.store.multi(await this.table(t), filters));
+      this.remember(family, 'multi', filters, rows);
+      return rows;
+    } catch (err) {
+      if (!isFailover(err)) throw err;
+      return this.stale(family, 'multi', filters, err) as Row[];
+    }
+  }
+
+  /** How old a last-known-good answer of this family may be when served; 0 = never. */
+  staleBound(family: string): number {
+    const key = family.toLowerCase();
+    let b = this.staleBounds.get(key);
+    if (b === undefined) {
+      b = this.options.lastGood && this.options.staleBound ? this.options.staleBound(key) : 0;
+      this.staleBounds.set(key, b);
+    }
+    return b;
+  }
+
+  private remember(family: string, op: 'single' | 'multi', filters: readonly Filter[], value: Row | null | Row[]): void {
+    if (this.staleBound(family) > 0) this.options.lastGood!.remember(family, op, filters, value);
+  }
+
+  /** Every store failed: the last answer for the same lookup, or the store's error. */
+  private stale(family: string, op: 'single' | 'multi', filters: readonly Filter[], err: unknown): Row | null | Row[] {
+    const bound = this.staleBound(family);
+    const last = bound > 0 ? this.options.lastGood!.recall(family, op, filters, bound) : undefined;
+    if (last === undefined) throw err;
+    // Only column names and the family: lookup values may be secrets or numbers of people.
+    this.log.warn({ family, op, columns: filters.map((f) => f.column) }, 'every store of the family failed; serving the last known good answer');
+    this.options.observer?.staleServed(family, op);
+    return last;
   }
 
   /**
@@ -146,6 +204,7 @@ export class Realtime {
   }
 
   private failover(family: string, t: Target, err: unknown): void {
+    this.options.observer?.failover(family, t.store.name);
     this.log.warn({ family, store: t.store.name, table: t.table, err: (err as Error).message }, 'realtime store failed; trying the next priority');
   }
 
@@ -165,4 +224,5 @@ function isFailover(err: unknown): boolean {
 
 function requireFilters(filters: readonly Filter[]): void {
   if (filters.length === 0) throw new BadRequest('no lookup field given');
+  if (filters.length > MAX_CONDITIONS) throw new BadRequest(`${filters.length} lookup conditions; at most ${MAX_CONDITIONS} are accepted`);
 }

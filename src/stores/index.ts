@@ -21,6 +21,23 @@ import { SqlStore } from './sql/store.js';
  * cache in front.
  */
 export function openStore(name: string, url: string, log?: Logger, changes?: ChangeStream): RealtimeStore {
+  const store = openPlainStore(name, url, log, changes);
+  const stale = splitParams(url).params.get('stale_if_error');
+  if (stale !== null) staleOptions.set(store, duration(stale, name, 'stale_if_error'));
+  return store;
+}
+
+/**
+ * `stale_if_error=<duration>` (`24h`, `30m`, `90s`, `500ms`; `0` or `no` turns it off): how old a
+ * last-known-good answer may be when every store of a family fails. Unset, the store keeps the
+ * default of the families it serves (see src/realtime/last-good.ts).
+ */
+export function staleIfErrorOf(store: RealtimeStore): number | undefined {
+  return staleOptions.get(store);
+}
+const staleOptions = new WeakMap<RealtimeStore, number>();
+
+function openPlainStore(name: string, url: string, log?: Logger, changes?: ChangeStream): RealtimeStore {
   const driver = driverOf(url);
   // LDAP: ldap[s]://host[:port]/<base DN>?bind_dn=...&password=${ENV}... (src/stores/ldap/options.ts)
   if (driver === 'ldap') return withCache(openLdapStore(name, url, log), splitParams(url).params, name, changes);
@@ -71,7 +88,7 @@ export function sqlStoreOf(store: RealtimeStore): SqlStore | undefined {
 const SQL_DIALECTS: Record<'sqlite3' | 'pgsql' | 'mysql', Dialect> = { sqlite3: sqlite, pgsql: postgres, mysql };
 
 /** Our options are not the driver's: take them out of the URL before it reaches pg or mysql2. */
-const OWN_PARAMS = ['chunks', 'static_order', 'pool_max', 'query_timeout', 'connect_timeout', 'cache_ttl', 'cache_size'];
+const OWN_PARAMS = ['chunks', 'static_order', 'pool_max', 'query_timeout', 'connect_timeout', 'cache_ttl', 'cache_size', 'stale_if_error'];
 function stripOwnParams(url: string): string {
   const { base, params } = splitParams(url);
   for (const p of OWN_PARAMS) params.delete(p);
@@ -97,4 +114,12 @@ function int(v: string | null, dflt: number, db: string, what: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`database '${db}': ${what} must be a positive integer, not '${v}'`);
   return n;
+}
+
+function duration(v: string, db: string, what: string): number {
+  if (/^(no|off|0)$/i.test(v)) return 0;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new ConfigError(`database '${db}': ${what} must be a duration such as 24h, 30m, 90s or 500ms, not '${v}'`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * unit;
 }

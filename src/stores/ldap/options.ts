@@ -22,6 +22,7 @@ import { isPlausibleDn } from './dn.js';
  *   static_order=asc|desc order of static categories by cat_metric (default asc, as res_config_ldap)
  *   schema_discovery=no   do not read the directory's subschema (default yes: matching rules decide filters)
  *   cache_ttl=MS, cache_size=N   a read cache in front, as for every store (default off)
+ *   stale_if_error=24h    last-known-good answers when the directory fails, as for every store
  */
 export interface LdapOptions {
   url: string;
@@ -45,6 +46,8 @@ const KNOWN = new Set([
   'connect_timeout', 'query_timeout', 'page_size', 'chunks', 'static_order', 'schema_discovery',
   // the read cache every store can have in front (src/stores/index.ts withCache)
   'cache_ttl', 'cache_size',
+  // last-known-good answers (src/stores/index.ts staleIfErrorOf)
+  'stale_if_error',
 ]);
 
 export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv = process.env): LdapOptions {
