@@ -29,7 +29,7 @@ export async function startServer(settings: Settings, logger = pino({ level: set
     // The realtime switch: load the dialplan indexes before answering (a store that is down is
     // logged; the first dialplan lookup tries the load again).
     await runtime.dialplan.start();
-    app = await buildApp({ realtime: runtime.realtime, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, logger, api: { tokens: tokenStoreFor(runtime.stores) } });
+    app = await buildApp({ realtime: runtime.realtime, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, ...limits(settings), logger, api: { tokens: tokenStoreFor(runtime.stores) } });
     await app.listen({ host, port });
   } catch (err) {
     await app?.close();
@@ -48,5 +48,12 @@ export async function startServer(settings: Settings, logger = pino({ level: set
       await app.close();
       await runtime.close();
     },
+  };
+}
+
+function limits(s: Settings): { requestTimeoutMs?: number; maxInflight?: number } {
+  return {
+    ...(s.requestTimeout !== undefined ? { requestTimeoutMs: s.requestTimeout * 1000 } : {}),
+    ...(s.maxInflight !== undefined ? { maxInflight: s.maxInflight } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { AccessCheck } from './access.js';
 import { managementApi, type ManagementApiOptions } from './api/index.js';
 import { answerError, asteriskRoutes } from './asterisk/routes.js';
 import { switchRoutes } from './switch/index.js';
+import { limitInflight } from './overload.js';
 
 export interface AppOptions {
   realtime: Realtime;
@@ -12,16 +13,30 @@ export interface AppOptions {
   dialplan?: DialplanSwitch;
   access: AccessCheck;
   bodyLimit: number;
+  /** whole-request deadline, ms: a body trickling in slower is cut off (408) */
+  requestTimeoutMs?: number;
+  /** requests in flight beyond which the answer is an immediate 503 */
+  maxInflight?: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
   /** the management API (`/api/v1`, `/openapi.json`, `/docs`); left out, it is not served */
   api?: Omit<ManagementApiOptions, 'realtime'>;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_INFLIGHT = 512;
 
 /** Builds the Fastify app from its plugins; starting to listen is the caller's business. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(isLoggerInstance(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
     bodyLimit: opts.bodyLimit,
+    requestTimeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // Node checks the deadlines every connectionsCheckingInterval (30 s by default): too coarse
+    // for a slow-body client holding a connection open.
+    http: {
+      headersTimeout: Math.min(10_000, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: 1000,
+    },
     // Asterisk asks thousands of times a second; a log line per request would cost more than
     // the answer. Failures are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
@@ -37,6 +52,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/health', async () => ({ status: 'ok' }));
+  limitInflight(app, opts.maxInflight ?? DEFAULT_MAX_INFLIGHT);
 
   await app.register(
     async (scope) => {

@@ -1,11 +1,15 @@
 import type { ChangeStream } from './events.js';
+import { sizeOf } from './last-good.js';
+import { Lru } from './lru.js';
 import type { Field, Filter, RealtimeStore, Row, StaticEntry, TableInfo } from './types.js';
 
 export interface CacheOptions {
   /** how long an answer is served from memory, ms; rows changed behind ara's back show after this */
   ttlMs: number;
-  /** most answers kept; the oldest go first */
+  /** most answers kept; the least recently used go first */
   maxEntries: number;
+  /** most bytes of answers kept (approximate), default 64 MiB */
+  maxBytes?: number;
 }
 
 interface Entry {
@@ -24,7 +28,7 @@ interface Entry {
 export class CachedStore implements RealtimeStore {
   readonly name: string;
   readonly kind;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<string, Entry>;
   /** table -> keys cached for it, so a write forgets only its own table */
   private readonly byTable = new Map<string, Set<string>>();
   /** table -> writes so far: a read that overlapped a write must not be kept */
@@ -37,6 +41,7 @@ export class CachedStore implements RealtimeStore {
   ) {
     this.name = inner.name;
     this.kind = inner.kind;
+    this.entries = new Lru(options.maxEntries, options.maxBytes ?? 64 * 1024 * 1024, (key, e) => this.byTable.get(e.table)?.delete(key));
     changes?.on('change', (e) => {
       if (e.store === this.name) this.forget(e.table);
     });
@@ -126,12 +131,7 @@ export class CachedStore implements RealtimeStore {
 
   private put(table: string, key: string, value: Row | null | Row[], gen: number): void {
     if ((this.generation.get(table) ?? 0) !== gen) return;
-    if (this.entries.size >= this.options.maxEntries) {
-      // Map keeps insertion order: the first entry is the oldest.
-      const oldest = this.entries.entries().next().value;
-      if (oldest) this.drop(oldest[0], oldest[1]);
-    }
-    this.entries.set(key, { at: performance.now(), table, value });
+    this.entries.set(key, { at: performance.now(), table, value }, key.length * 2 + sizeOf(value));
     let keys = this.byTable.get(table);
     if (!keys) this.byTable.set(table, (keys = new Set()));
     keys.add(key);

@@ -10,6 +10,8 @@ export class Lru<K, V> {
   constructor(
     readonly maxEntries: number,
     readonly maxBytes = Number.POSITIVE_INFINITY,
+    /** told about entries pushed out by the bounds (not about delete or clear) */
+    private readonly onEvict?: (key: K, value: V) => void,
   ) {}
 
   get size(): number {
@@ -45,9 +47,11 @@ export class Lru<K, V> {
     this.map.set(key, { value, size });
     this.total += size;
     while (this.map.size > this.maxEntries || this.total > this.maxBytes) {
-      const oldest = this.map.keys().next();
+      const oldest = this.map.entries().next();
       if (oldest.done) break;
-      this.delete(oldest.value);
+      const [k, e] = oldest.value;
+      this.delete(k);
+      this.onEvict?.(k, e.value);
     }
   }
 

@@ -156,9 +156,12 @@ export function answerError(err: FastifyError | RealtimeError, req: FastifyReque
   const status = err instanceof RealtimeError ? err.status : (err as FastifyError).statusCode ?? 500;
   const known = err instanceof RealtimeError || status < 500;
   const entry = { op, family: req.realtimeFamily, status, code: (err as { code?: string }).code, err: err.message };
-  if (!known) req.log.error({ ...entry, stack: err.stack }, 'realtime request failed');
-  else if (status >= 500) req.log.error(entry, 'realtime request failed');
-  else req.log.warn(entry, 'realtime request refused');
+  // Overload is logged by the limiter, once a second, not once per refused request.
+  if (entry.code !== 'overloaded') {
+    if (!known) req.log.error({ ...entry, stack: err.stack }, 'realtime request failed');
+    else if (status >= 500) req.log.error(entry, 'realtime request failed');
+    else req.log.warn(entry, 'realtime request refused');
+  }
   const body = op && !READS.has(op) ? '-1\n' : '';
   return reply.code(status).type(TEXT).send(body);
 }
