@@ -4,6 +4,7 @@ import type { Settings } from './config/settings.js';
 import { tokenStoreFor } from './auth/tokens.js';
 import { accessCheck } from './http/access.js';
 import { buildApp } from './http/app.js';
+import { Metrics } from './health/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
 export interface RunningServer {
@@ -23,13 +24,14 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const { host, port } = splitListen(settings.listen);
   // Refuse an exposed, unauthenticated surface before opening anything.
   const access = accessCheck(host, settings.asterisk);
-  const runtime = await openRuntime(settings, logger);
+  const metrics = new Metrics();
+  const runtime = await openRuntime(settings, logger, { observer: metrics });
   let app: FastifyInstance | undefined;
   try {
     // The realtime switch: load the dialplan indexes before answering (a store that is down is
     // logged; the first dialplan lookup tries the load again).
     await runtime.dialplan.start();
-    app = await buildApp({ realtime: runtime.realtime, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, ...limits(settings), logger, api: { tokens: tokenStoreFor(runtime.stores) } });
+    app = await buildApp({ realtime: runtime.realtime, metrics, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, ...limits(settings), logger, api: { tokens: tokenStoreFor(runtime.stores) } });
     await app.listen({ host, port });
   } catch (err) {
     await app?.close();

@@ -6,6 +6,7 @@ import { managementApi, type ManagementApiOptions } from './api/index.js';
 import { answerError, asteriskRoutes } from './asterisk/routes.js';
 import { switchRoutes } from './switch/index.js';
 import { limitInflight } from './overload.js';
+import { healthRoutes, Metrics } from '../health/index.js';
 
 export interface AppOptions {
   realtime: Realtime;
@@ -18,6 +19,8 @@ export interface AppOptions {
   /** requests in flight beyond which the answer is an immediate 503 */
   maxInflight?: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  /** the process's metrics (`/metrics`); left out, a fresh registry */
+  metrics?: Metrics;
   /** the management API (`/api/v1`, `/openapi.json`, `/docs`); left out, it is not served */
   api?: Omit<ManagementApiOptions, 'realtime'>;
 }
@@ -52,7 +55,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/health', async () => ({ status: 'ok' }));
+  const metrics = opts.metrics ?? new Metrics();
+  app.decorate('metrics', metrics);
+  metrics.instrument(app);
   limitInflight(app, opts.maxInflight ?? DEFAULT_MAX_INFLIGHT);
+  await app.register(healthRoutes, { realtime: opts.realtime, metrics, access: opts.access });
 
   await app.register(
     async (scope) => {
@@ -79,4 +86,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
 function isLoggerInstance(l: unknown): l is NonNullable<FastifyServerOptions['loggerInstance']> {
   return typeof l === 'object' && l !== null && typeof (l as { child?: unknown }).child === 'function';
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Prometheus metrics: other parts add their series to `metrics.registry` */
+    metrics: Metrics;
+  }
 }

@@ -31,6 +31,9 @@ export class CachedStore implements RealtimeStore {
   private readonly entries: Lru<string, Entry>;
   /** table -> keys cached for it, so a write forgets only its own table */
   private readonly byTable = new Map<string, Set<string>>();
+  /** answers served from memory and from the store, for metrics */
+  hits = 0;
+  misses = 0;
   /** table -> writes so far: a read that overlapped a write must not be kept */
   private readonly generation = new Map<string, number>();
 
@@ -121,11 +124,16 @@ export class CachedStore implements RealtimeStore {
 
   private get(key: string): Row | null | Row[] | undefined {
     const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (performance.now() - e.at > this.options.ttlMs) {
-      this.drop(key, e);
+    if (!e) {
+      this.misses++;
       return undefined;
     }
+    if (performance.now() - e.at > this.options.ttlMs) {
+      this.drop(key, e);
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     return e.value;
   }
 

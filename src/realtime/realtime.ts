@@ -8,7 +8,8 @@ import type { Field, Filter, RequireProblem, Requirement, Row, StaticEntry, Tabl
 
 /** What the realtime layer reports to whoever counts (metrics); every method is cheap. */
 export interface RealtimeObserver {
-  failover(family: string, store: string): void;
+  /** a store of the family could not answer; `next` says a later priority was tried */
+  storeError(family: string, store: string, next: boolean): void;
   staleServed(family: string, op: 'single' | 'multi'): void;
 }
 
@@ -81,6 +82,12 @@ export class Realtime {
       if (!isFailover(err)) throw err;
       return this.stale(family, 'multi', filters, err) as Row[];
     }
+  }
+
+  /** What the last-known-good answers hold now, for metrics. */
+  lastGoodSize(): { entries: number; bytes: number } {
+    const lg = this.options.lastGood;
+    return { entries: lg?.entries ?? 0, bytes: lg?.bytes ?? 0 };
   }
 
   /** How old a last-known-good answer of this family may be when served; 0 = never. */
@@ -204,7 +211,10 @@ export class Realtime {
   }
 
   private failover(family: string, t: Target, err: unknown): void {
-    this.options.observer?.failover(family, t.store.name);
+    if (this.options.observer) {
+      const targets = this.registry.targets(family);
+      this.options.observer.storeError(family, t.store.name, targets.indexOf(t) < targets.length - 1);
+    }
     this.log.warn({ family, store: t.store.name, table: t.table, err: (err as Error).message }, 'realtime store failed; trying the next priority');
   }
 

@@ -92,6 +92,10 @@ describe('last-known-good answers while PostgreSQL is down', { skip: skip ?? fal
       assert.equal(lines.length, 3);
       assert.deepEqual(lines[0]!.columns, ['name']);
       assert.ok(!JSON.stringify(lines).includes('1001'), 'no lookup value in the log');
+      const metrics = (await server.get('/metrics')).body;
+      assert.match(metrics, /^ara_stale_answers_total\{family="sippeers",operation="single"\} 2$/m);
+      assert.match(metrics, /^ara_stale_answers_total\{family="sippeers",operation="multi"\} 1$/m);
+      assert.match(metrics, /^ara_store_errors_total\{family="sippeers",store="pg1"\} \d+$/m);
     } finally {
       await serviceUp('pg');
     }
