@@ -12,6 +12,11 @@ export interface RunningServer {
   runtime: Runtime;
   url: string;
   close(): Promise<void>;
+  /**
+   * Stops accepting, lets requests in flight finish for up to `timeoutMs`, then cuts the rest
+   * off and closes the pools; true when nothing had to be cut off.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
 }
 
 export function splitListen(listen: string): { host: string; port: number } {
@@ -49,6 +54,18 @@ export async function startServer(settings: Settings, logger = pino({ level: set
     close: async () => {
       await app.close();
       await runtime.close();
+    },
+    drain: async (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+      const clean = await Promise.race([app.close().then(() => true as const), deadline]);
+      clearTimeout(timer);
+      if (!clean) {
+        logger.warn({ timeoutMs }, 'shutdown_timeout reached: cutting off the requests still in flight');
+        app.server.closeAllConnections();
+      }
+      await runtime.close();
+      return clean;
     },
   };
 }
