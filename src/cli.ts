@@ -10,6 +10,7 @@ import { startServer } from './server.js';
 import { familyDef } from '../schemas/index.js';
 import { parseScopes, TokenStore } from './auth/tokens.js';
 import type { Requirement } from './realtime/types.js';
+import { voicemailDuplicates } from './db/duplicates.js';
 
 const program = new Command();
 program
@@ -132,6 +133,13 @@ program
         for (const p of found) {
           problems++;
           console.log(`${where}: ${p.problem}: ${p.detail}`);
+        }
+        const sql = sqlStoreOf(target.store);
+        if (def.name === 'voicemail' && sql && info.byName.has('context') && info.byName.has('mailbox')) {
+          for (const d of await voicemailDuplicates(sql.knex, target.table)) {
+            problems++;
+            console.log(`${where}: duplicate mailbox: ${d.mailbox}@${d.context} is on ${d.rows} rows (keep one; the unique constraint needs it)`);
+          }
         }
       }
     } finally {

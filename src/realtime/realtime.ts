@@ -168,7 +168,12 @@ export class Realtime {
         problems = [{ column: '*', problem: 'missing', detail: (err as Error).message }];
       }
       if (problems.length === 0) return [];
-      for (const p of problems) this.log.warn({ family, table: t.table, column: p.column, problem: p.problem }, p.detail);
+      // One line per request, however many fields it names: a require with thousands of fields
+      // must not write thousands of lines.
+      this.log.warn(
+        { family, table: t.table, problems: problems.length, columns: problems.slice(0, 20).map((p) => `${p.column}: ${p.problem}`) },
+        problems.length === 1 ? problems[0]!.detail : `${problems.length} required columns are missing or unfit`,
+      );
       first ??= problems;
     }
     return first ?? [];

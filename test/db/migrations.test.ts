@@ -47,7 +47,7 @@ function suite(label: string, open: () => Promise<{ store: SqlStore; done: () =>
     test('migrated tables match schemas/, and the migration rolls back and forward', async () => {
       const { store, done } = await open();
       try {
-        assert.deepEqual(await migrateLatest(store.knex), ['20261123000000_realtime_tables', '20261124000000_api_tokens_audit', '20261125000000_pg_contact_prefix_index']);
+        assert.deepEqual(await migrateLatest(store.knex), ['20261123000000_realtime_tables', '20261124000000_api_tokens_audit', '20261125000000_pg_contact_prefix_index', '20261129000000_voicemail_mailbox_unique']);
         assert.deepEqual(await migrateLatest(store.knex), [], 'idempotent');
         store.forgetTables();
         for (const def of [...families, astConfig]) await assertMatches(store, def);

@@ -12,6 +12,7 @@ import { lineRoutes } from './lines.js';
 import { OpenApi } from './openapi.js';
 import { MissingScope, NotFound, NotSupported, problemHandler, Unauthenticated } from './problem.js';
 import { queueRoutes } from './queues.js';
+import { refuseUnsafeText } from './text-rules.js';
 import type { ApiContext } from './route.js';
 import { voicemailRoutes } from './voicemail.js';
 
@@ -80,6 +81,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     v1.setNotFoundHandler((req, reply) => problemHandler(new NotFound(`no API resource ${req.method} ${req.url.split('?')[0]}`), req, reply));
     v1.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, v1.getDefaultJsonParser('error', 'error'));
     v1.addHook('onRequest', async (req) => authenticate(req, opts.tokens));
+    v1.addHook('preValidation', async (req) => refuseUnsafeText(req));
 
     // The resources people think in first: the order of the document and of /docs.
     await lineRoutes(v1, ctx);
