@@ -52,3 +52,37 @@ for (const kind of ['sqlite', 'pg'] as const) {
     });
   });
 }
+
+describe('probing the management API: write-only tokens and no-op writes', () => {
+  let s: ApiServer;
+  let rw: string;
+  let writeOnly: string;
+  before(async () => {
+    s = await startApiServer('sqlite');
+    rw = await s.token(['read', 'write']);
+    writeOnly = await s.token(['write']);
+  });
+  after(async () => s?.close());
+
+  test('a write-only token gets no body back from a write it may make', async () => {
+    assert.equal((await s.call('POST', '/api/v1/pjsip/lines', { token: rw, body: { id: '7001' } })).status, 201);
+    assert.equal((await s.call('GET', '/api/v1/pjsip/lines/7001', { token: writeOnly })).status, 403);
+    const r = await s.call('PATCH', '/api/v1/pjsip/lines/7001', { token: writeOnly, body: {} });
+    assert.equal(r.status, 204);
+    assert.equal(r.text, '');
+    const c = await s.call('POST', '/api/v1/families/sippeers', { token: writeOnly, body: { name: 'wo1', secret: 'x' } });
+    assert.equal(c.status, 204);
+    assert.equal(c.text, '');
+  });
+
+  test('a PATCH that changes nothing writes no audit entry', async () => {
+    assert.equal((await s.call('POST', '/api/v1/families/sippeers', { token: rw, body: { name: 'noop1', host: 'dynamic' } })).status, 201);
+    const count = async () => ((await s.call('GET', '/api/v1/audit?key=noop1', { token: rw })).json as { items: unknown[] }).items.length;
+    const before = await count();
+    assert.equal((await s.call('PATCH', '/api/v1/families/sippeers/noop1', { token: rw, body: {} })).status, 200);
+    assert.equal((await s.call('PATCH', '/api/v1/families/sippeers/noop1', { token: rw, body: { host: 'dynamic' } })).status, 200);
+    assert.equal(await count(), before);
+    assert.equal((await s.call('PATCH', '/api/v1/families/sippeers/noop1', { token: rw, body: { host: '10.0.0.1' } })).status, 200);
+    assert.equal(await count(), before + 1, 'a real change is audited');
+  });
+});
