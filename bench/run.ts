@@ -2,7 +2,7 @@
  * `npm run bench`: ara-server under load on one machine, every number printed as a ratio
  * against a baseline measured in the same run (a bare Fastify route, the same query straight
  * through the driver), and against the bar Asterisk's own in-process drivers set
- * (../shared/captures: ~1,500 PJSIP REGISTERs/s on SQLite, ~550/s on PostgreSQL, ~11 realtime
+ * (test/fixtures/captures: ~1,500 PJSIP REGISTERs/s on SQLite, ~550/s on PostgreSQL, ~11 realtime
  * requests each). The server runs in its own process, the load generator in this one, as
  * Asterisk and ara-server would share a 2-core machine.
  */

@@ -13,6 +13,7 @@
 #   ARA_TEST_SERVICES=none npm test            no servers (tests that need one are skipped)
 #   ARA_TEST_SERVICES="pg ldap" npm test       only these servers
 #   ARA_TEST_SKIP_BUILD=1 npm test             skip step 1
+#   ARA_TEST_FILE_TIMEOUT=600000               deadline of one test file, ms (default 10 min)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -101,8 +102,31 @@ if [[ "${ARA_TEST_BROWSER:-yes}" != none ]] && ! command -v chromium >/dev/null 
   apt_install || { apt-get -o DPkg::Lock::Timeout=600 -qq update >/dev/null && apt_install; } || log "WARNING: could not install chromium"
 fi
 
+# test/e2e runs a real Asterisk and SIPp: the bundle beside the repository (../shared), installed
+# once; else ARA_TEST_ASTERISK / ARA_TEST_SIPP; else those files skip (fail with ARA_TEST_REQUIRE_ASTERISK=1).
+if [[ -z "${ARA_TEST_ASTERISK:-}" && -f ../shared/asterisk/install.sh ]]; then
+  ast_dir="${ARA_TEST_ASTERISK_DIR:-/opt/ara-test}"
+  [[ -d "$ast_dir" && -w "$ast_dir" ]] || [[ -w "$(dirname "$ast_dir")" ]] || ast_dir="${TMPDIR:-/tmp}/ara-test-asterisk"
+  if [[ ! -x "$ast_dir/bin/asterisk" || ! -x "$ast_dir/bin/sipp" ]]; then
+    log "installing Asterisk and SIPp for test/e2e into $ast_dir"
+    bash ../shared/asterisk/install.sh "$ast_dir" >/dev/null || log "WARNING: installing Asterisk failed"
+  fi
+  if [[ -x "$ast_dir/bin/asterisk" && -x "$ast_dir/bin/sipp" ]]; then
+    export ARA_TEST_ASTERISK="$ast_dir/bin/asterisk" ARA_TEST_SIPP="$ast_dir/bin/sipp"
+  fi
+fi
+if [[ -z "${ARA_TEST_ASTERISK:-}" && "${ARA_TEST_REQUIRE_ASTERISK:-}" != 1 ]] && printf '%s\n' "${files[@]}" | grep -q '^test/e2e/'; then
+  log "test/e2e skipped: no Asterisk here (set ARA_TEST_ASTERISK=/path/to/asterisk ARA_TEST_SIPP=/path/to/sipp, or put the Asterisk bundle at ../shared/asterisk)"
+fi
+
 log "running ${#files[@]} test file(s)"
 rc=0
-node --import tsx --test --test-reporter=spec --test-concurrency=1 ${node_opts[@]+"${node_opts[@]}"} "${files[@]}" || rc=$?
+# A file whose hook fails or whose server never answers must fail the run, not hang it: every
+# file gets a deadline (ARA_TEST_FILE_TIMEOUT ms), and a file whose tests are done exits even if
+# something it started still holds the event loop.
+bounded=(--test-timeout="${ARA_TEST_FILE_TIMEOUT:-600000}")
+[[ "$(node --help)" == *--test-force-exit* ]] && bounded+=(--test-force-exit) # Node >= 20.14
+node --import tsx --test --test-reporter=spec --test-concurrency=1 "${bounded[@]}" \
+  ${node_opts[@]+"${node_opts[@]}"} "${files[@]}" || rc=$?
 log "tests exited with $rc"
 exit "$rc"

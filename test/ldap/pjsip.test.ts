@@ -7,7 +7,7 @@ import { ldapUnavailable, scratchDirectory, type ScratchDirectory } from './dire
 
 /**
  * PJSIP on an LDAP directory through the Asterisk surface, with the requests a real Asterisk
- * sends (../shared/captures/pjsip-register-sequence.txt): sorcery creates, reads, updates and
+ * sends (test/fixtures/captures/pjsip-register-sequence.txt): sorcery creates, reads, updates and
  * deletes endpoints, AORs, auths and contacts; every answer is checked on the wire and every
  * write in the directory itself.
  */

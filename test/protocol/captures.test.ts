@@ -14,7 +14,7 @@ import {
 } from './wire.js';
 
 /**
- * Replays every exchange of ../shared/captures/asterisk-20.20.1-res_config_curl.jsonl against a
+ * Replays every exchange of test/fixtures/captures/asterisk-20.20.1-res_config_curl.jsonl against a
  * real ara-server over a socket. Each family lives in a plain TEXT table `cap_<family>` whose
  * columns are the keys the captures show for it (answer keys first, in answer order), so a store
  * holding exactly the rows of a canned answer must produce that answer byte for byte.

@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { asteriskDecode, bytesText, parseLine, parseMulti, type Pairs } from './wire.js';
 
 /**
- * The real Asterisk 20.20.1 exchanges of ../shared/captures, read into requests ara must parse
+ * The real Asterisk 20.20.1 exchanges of test/fixtures/captures, read into requests ara must parse
  * (family, operation, lookup filters, fields) and canned answers (rows, counts, static lines).
  */
 
-export const CAPTURES_FILE = fileURLToPath(new URL('../../../shared/captures/asterisk-20.20.1-res_config_curl.jsonl', import.meta.url));
-export const PJSIP_SEQUENCE_FILE = fileURLToPath(new URL('../../../shared/captures/pjsip-register-sequence.txt', import.meta.url));
+export const CAPTURES_FILE = fileURLToPath(new URL('../fixtures/captures/asterisk-20.20.1-res_config_curl.jsonl', import.meta.url));
+export const PJSIP_SEQUENCE_FILE = fileURLToPath(new URL('../fixtures/captures/pjsip-register-sequence.txt', import.meta.url));
 
 export interface Exchange {
   /** line number in the captures file, 1-based (the `n` field restarts per session) */

@@ -16,17 +16,19 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * `ara check` reports how it differs from ara's definitions instead of failing.
  */
 const run = promisify(execFile);
-const DUMPS = resolve(import.meta.dirname, '../../../shared/reference/alembic');
+const DUMPS = resolve(import.meta.dirname, '../fixtures/alembic');
 
 async function load(kind: 'pg' | 'mysql', url: string): Promise<void> {
   const file = join(DUMPS, kind === 'pg' ? 'asterisk-schema-postgresql.sql' : 'asterisk-schema-mysql.sql');
   if (kind === 'pg') {
-    await run('psql', ['-v', 'ON_ERROR_STOP=1', '-q', '-d', url, '-f', file]);
+    await run('psql', ['-v', 'ON_ERROR_STOP=1', '-q', '-d', url, '-f', file], { timeout: 120_000 });
     return;
   }
+  // Read before spawning: a client left waiting on an open stdin would keep the run alive forever.
+  const sql = readFileSync(file);
   const u = new URL(url);
-  const child = execFile('mariadb', ['--protocol=tcp', '-h', u.hostname, '-P', u.port, '-u', u.username, `-p${u.password}`, u.pathname.slice(1)]);
-  child.stdin!.end(readFileSync(file));
+  const child = execFile('mariadb', ['--protocol=tcp', '-h', u.hostname, '-P', u.port, '-u', u.username, `-p${u.password}`, u.pathname.slice(1)], { timeout: 120_000 });
+  child.stdin!.end(sql);
   await new Promise<void>((ok, fail) => child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`mariadb exited ${code}`)))));
 }
 
