@@ -35,9 +35,12 @@ const RSS_BOUND_MB = Number(process.env.ARA_BENCH_RSS_BOUND_MB ?? 400);
 const OPS = ['=', '!=', '<', '>', '<=', '>=', 'LIKE'] as const;
 
 let seed = 42;
+/** mulberry32: reproducible and spread over every bit, so shapes do not repeat early */
 const rand = (n: number) => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed % n;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return (((t ^ (t >>> 14)) >>> 0) % n);
 };
 
 function randomFilters(columns: readonly string[]): Filter[] {
@@ -45,21 +48,30 @@ function randomFilters(columns: readonly string[]): Filter[] {
   return Array.from({ length: k }, () => ({ column: columns[rand(columns.length)]!, op: OPS[rand(OPS.length)]!, value: String(rand(1000)) }));
 }
 
-async function shapes(maxShapes: number, dir: string): Promise<{ growthMB: number; cached: number }> {
+/** `maxShapes`/`maxReused` Infinity is the store as it was before both were bounded. */
+async function shapes(maxShapes: number, maxReused: number | undefined, dir: string): Promise<{ growthMB: number; rssMB: number; cached: number }> {
   const file = join(dir, `shapes-${maxShapes}.sqlite`);
   const opened = openStore('b', `sqlite:${file}`) as SqlStore;
   await migrateLatest(opened.knex);
   // The same store with the shape bound under test.
-  const store = new SqlStore('b', sqlite, opened.knex, { ...opened.options, maxShapes });
+  const store = new SqlStore('b', sqlite, opened.knex, { ...opened.options, maxShapes, ...(maxReused !== undefined ? { maxReused } : {}) });
   const info = (await store.describe('sippeers'))!;
   const columns = info.columns.map((c) => c.name);
   seed = 42;
   const before = heapMB();
-  for (let i = 0; i < SHAPES; i++) await store.multi(info, randomFilters(columns));
+  // Prepared statements live in native memory (SQLite's own), which only the RSS shows.
+  const rssBefore = process.memoryUsage().rss / 2 ** 20;
+  // Each shape twice: the old store prepared a statement on first use and kept it forever.
+  for (let i = 0; i < SHAPES; i++) {
+    const f = randomFilters(columns);
+    await store.multi(info, f);
+    await store.multi(info, f);
+  }
   const growthMB = heapMB() - before;
+  const rssMB = process.memoryUsage().rss / 2 ** 20 - rssBefore;
   const cached = store.cachedShapes;
   await opened.close();
-  return { growthMB, cached };
+  return { growthMB, rssMB, cached };
 }
 
 async function serverUnderRandomShapes(dir: string): Promise<{ before: number; after: number; peak: number }> {
@@ -102,12 +114,12 @@ async function serverUnderRandomShapes(dir: string): Promise<{ before: number; a
 
 const dir = mkdtempSync(join(tmpdir(), 'ara-bench-mem-'));
 try {
-  const bounded = await shapes(2000, dir);
-  const unbounded = await shapes(Number.POSITIVE_INFINITY, dir);
+  const bounded = await shapes(2000, undefined, dir);
+  const unbounded = await shapes(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, dir);
   console.log(`${SHAPES} random query shapes through one SQLite store:`);
-  console.log(`  shape cache unbounded (before): heap +${unbounded.growthMB.toFixed(1)} MiB, ${unbounded.cached} shapes kept`);
-  console.log(`  shape cache bounded (now):      heap +${bounded.growthMB.toFixed(1)} MiB, ${bounded.cached} shapes kept`);
-  console.log(`  ratio: ${(unbounded.growthMB / Math.max(bounded.growthMB, 0.1)).toFixed(1)}x less growth`);
+  console.log(`  unbounded (before): heap +${unbounded.growthMB.toFixed(1)} MiB, resident +${unbounded.rssMB.toFixed(1)} MiB, ${unbounded.cached} shapes kept`);
+  console.log(`  bounded (now):      heap +${bounded.growthMB.toFixed(1)} MiB, resident +${bounded.rssMB.toFixed(1)} MiB, ${bounded.cached} shapes kept`);
+  console.log(`  ratio: heap ${(unbounded.growthMB / Math.max(bounded.growthMB, 0.1)).toFixed(1)}x, resident ${(unbounded.rssMB / Math.max(bounded.rssMB, 0.1)).toFixed(1)}x less growth`);
   const srv = await serverUnderRandomShapes(dir);
   console.log(`${REQUESTS} realtime requests of random shapes into one server process (SQLite):`);
   console.log(`  resident memory: ${srv.before.toFixed(0)} MiB before, peak ${srv.peak.toFixed(0)} MiB, ${srv.after.toFixed(0)} MiB after`);

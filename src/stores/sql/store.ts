@@ -14,6 +14,8 @@ export interface SqlStoreOptions {
   staticOrder: 'asc' | 'desc';
   /** query shapes whose SQL text is kept (default 2,000) */
   maxShapes?: number;
+  /** query shapes kept prepared on connections (default MAX_REUSED_SHAPES) */
+  maxReused?: number;
 }
 
 const DEFAULT_MAX_SHAPES = 2000;
@@ -244,7 +246,7 @@ export class SqlStore implements RealtimeStore {
     const bindings = p.order.map((o) => (typeof o === 'number' ? values[o] : o.constant));
     const sql = p.sql;
     let reuse = this.reused.has(sql);
-    if (!reuse && p.uses >= 2 && this.reused.size < MAX_REUSED_SHAPES) {
+    if (!reuse && p.uses >= 2 && this.reused.size < (this.options.maxReused ?? MAX_REUSED_SHAPES)) {
       this.reused.add(sql);
       reuse = true;
     }
