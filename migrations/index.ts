@@ -3,6 +3,7 @@ import * as realtimeTables from './20261123000000_realtime_tables.js';
 import * as apiTokensAudit from './20261124000000_api_tokens_audit.js';
 import * as pgContactPrefixIndex from './20261125000000_pg_contact_prefix_index.js';
 import * as changeLog from './20261129000000_change_log.js';
+import * as voicemailMailboxUnique from './20261129000100_voicemail_mailbox_unique.js';
 
 /**
  * The migrations, in order. Listed here rather than found on disk, so the compiled CLI and the
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261124000000_api_tokens_audit': apiTokensAudit,
   '20261125000000_pg_contact_prefix_index': pgContactPrefixIndex,
   '20261129000000_change_log': changeLog,
+  '20261129000100_voicemail_mailbox_unique': voicemailMailboxUnique,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

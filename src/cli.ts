@@ -10,6 +10,7 @@ import { startServer } from './server.js';
 import { familyDef } from '../schemas/index.js';
 import { parseScopes, TokenStore } from './auth/tokens.js';
 import type { Requirement } from './realtime/types.js';
+import { voicemailDuplicates } from './db/duplicates.js';
 
 const program = new Command();
 program
@@ -25,13 +26,29 @@ program
   .action(async (opts: { listen?: string }) => {
     const settings = settings_({ listen: opts.listen });
     const server = await startServer(settings);
-    const stop = async (signal: string) => {
-      server.app.log.info({ signal }, 'stopping');
-      await server.close();
-      process.exit(0);
+    const timeoutMs = (settings.shutdownTimeout ?? 10) * 1000;
+    let stopping = false;
+    const stop = (signal: string) => {
+      // A second signal means "now": whoever sent it has stopped waiting.
+      if (stopping) {
+        server.app.log.warn({ signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      stopping = true;
+      server.app.log.info({ signal, timeoutMs }, 'stopping: finishing requests in flight');
+      server.drain(timeoutMs).then(
+        (clean) => {
+          server.app.log.info({ clean }, 'stopped');
+          process.exit(clean ? 0 : 1);
+        },
+        (err: unknown) => {
+          server.app.log.error({ err: (err as Error).message }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 
 program
@@ -116,6 +133,13 @@ program
         for (const p of found) {
           problems++;
           console.log(`${where}: ${p.problem}: ${p.detail}`);
+        }
+        const sql = sqlStoreOf(target.store);
+        if (def.name === 'voicemail' && sql && info.byName.has('context') && info.byName.has('mailbox')) {
+          for (const d of await voicemailDuplicates(sql.knex, target.table)) {
+            problems++;
+            console.log(`${where}: duplicate mailbox: ${d.mailbox}@${d.context} is on ${d.rows} rows (keep one; the unique constraint needs it)`);
+          }
         }
       }
     } finally {

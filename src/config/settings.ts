@@ -36,6 +36,12 @@ export const settingsSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** largest request body, bytes; Asterisk's own requests are a few KiB at most */
   bodyLimit: z.number().int().min(1024).max(64 * 1024 * 1024),
+  /** whole-request deadline, seconds (`request_timeout`); a body trickling in slower gets 408 */
+  requestTimeout: z.number().min(1).max(3600).optional(),
+  /** requests in flight beyond which ara answers 503 at once (`max_inflight`) */
+  maxInflight: z.number().int().min(1).max(1_000_000).optional(),
+  /** seconds a SIGTERM/SIGINT waits for requests in flight before closing (`shutdown_timeout`) */
+  shutdownTimeout: z.number().min(0).max(3600).optional(),
   /** run migrations at start: `auto` does it for SQLite databases only */
   migrate: z.enum(['auto', 'yes', 'no']),
   databases: z.record(z.string(), z.string().min(1)),
@@ -175,6 +181,9 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { sett
     dataDir: dataDirSetting,
     logLevel: (get('log_level') ?? 'info') as Settings['logLevel'],
     bodyLimit: num('body_limit', 256 * 1024),
+    ...(get('request_timeout') !== undefined ? { requestTimeout: num('request_timeout', 30) } : {}),
+    ...(get('max_inflight') !== undefined ? { maxInflight: num('max_inflight', 512) } : {}),
+    ...(get('shutdown_timeout') !== undefined ? { shutdownTimeout: num('shutdown_timeout', 10) } : {}),
     migrate: (get('migrate') ?? 'auto') as Settings['migrate'],
     databases,
     mappings,

@@ -15,6 +15,7 @@ import { OpenApi } from './openapi.js';
 import { problemHandler } from '../problem.js';
 import { MissingScope, NotFound, NotSupported, Unauthenticated } from './problem.js';
 import { queueRoutes } from './queues.js';
+import { refuseUnsafeText } from './text-rules.js';
 import type { ApiContext } from './route.js';
 import { voicemailRoutes } from './voicemail.js';
 import { whoamiRoutes } from './whoami.js';
@@ -88,6 +89,14 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     v1.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, v1.getDefaultJsonParser('error', 'error'));
     v1.addHook('onRequest', async (req) => authenticate(req, opts.tokens));
     if (opts.nodes) v1.decorate('nodes', opts.nodes);
+    v1.addHook('preValidation', async (req) => refuseUnsafeText(req));
+    // A token that may write but not read gets no row back from a write: the answer would
+    // be the read its scopes refuse.
+    v1.addHook('onSend', async (req, reply, payload) => {
+      if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 300 || !req.apiToken || req.apiToken.scopes.includes('read')) return payload;
+      reply.code(204).removeHeader('content-type').removeHeader('etag');
+      return null;
+    });
 
     // The resources people think in first: the order of the document and of /docs.
     await lineRoutes(v1, ctx);
