@@ -8,6 +8,7 @@ import { Metrics } from './health/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { PushService } from './push/service.js';
 import { EventChangeLog } from './push/event-log.js';
+import { registerPushMetrics } from './push/metrics.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -40,6 +41,7 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const unlogged = new Set([...runtime.stores.values()].filter((s) => s.kind === 'ldap').map((s) => s.name));
   const eventLog = unlogged.size > 0 && (settings.nodes ?? []).length > 0 ? new EventChangeLog(runtime.realtime.changes, unlogged) : undefined;
   const push = new PushService(settings.nodes ?? [], [...runtime.changeLogs, ...(eventLog ? [eventLog] : [])], runtime.realtime, logger);
+  registerPushMetrics(metrics.registry, push);
   try {
     // The realtime switch: load the dialplan indexes before answering (a store that is down is
     // logged; the first dialplan lookup tries the load again).
@@ -72,12 +74,14 @@ export async function startServer(settings: Settings, logger = pino({ level: set
     drain: async (timeoutMs) => {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-      const clean = await Promise.race([app.close().then(() => true as const), deadline]);
+      // Deliveries in flight finish too, so the cursors record what the nodes took.
+      const clean = await Promise.race([Promise.all([app.close(), push.stop()]).then(() => true as const), deadline]);
       clearTimeout(timer);
       if (!clean) {
         logger.warn({ timeoutMs }, 'shutdown_timeout reached: cutting off the requests still in flight');
         app.server.closeAllConnections();
       }
+      eventLog?.close();
       await runtime.close();
       return clean;
     },

@@ -57,6 +57,40 @@ describe('API: nodes', () => {
   });
 });
 
+describe('metrics: push', () => {
+  let s: ApiServer;
+  let ari: FakeAri;
+
+  before(async () => {
+    ari = new FakeAri();
+    await ari.start();
+    s = await startApiServer('sqlite', { nodes: [parseNode('ast1', ari.url('probe=100'))] });
+  });
+
+  after(async () => {
+    await s?.close();
+    await ari?.close();
+  });
+
+  test('/metrics shows each node: connected, pending changes, refused objects, last delivery', async () => {
+    const token = await s.token(['read']);
+    await waitStatus(s, token, (n) => n.connected && n.last_resync !== null);
+    const text = (await s.call("GET", "/metrics")).text;
+    assert.match(text, /^ara_push_nodes 1$/m);
+    assert.match(text, /^ara_push_connected\{node="ast1"\} 1$/m);
+    assert.match(text, /^ara_push_pending_changes\{node="ast1"\} 0$/m);
+    assert.match(text, /^ara_push_failed_objects\{node="ast1"\} 0$/m);
+    // a node that stops answering shows as such at the next scrape
+    ari.failAll = 503;
+    const deadline = Date.now() + 10_000;
+    while (!/^ara_push_connected\{node="ast1"\} 0$/m.test((await s.call('GET', '/metrics')).text)) {
+      if (Date.now() > deadline) throw new Error('ara_push_connected never went to 0');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    ari.failAll = undefined;
+  });
+});
+
 async function waitStatus(s: ApiServer, token: string, ok: (n: any) => boolean): Promise<any> {
   const deadline = Date.now() + 10_000;
   for (;;) {
