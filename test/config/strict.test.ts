@@ -69,6 +69,8 @@ describe('strict configuration', () => {
     const file = conf('later.conf', [
       '[general]',
       'shutdown_timeout = 10',
+      'request_timeout = 30',
+      'max_inflight = 512',
       '[databases]',
       'main => sqlite:./later.sqlite?stale_if_error=24h&cache_ttl=0',
       '[nodes]',
