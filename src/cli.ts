@@ -10,6 +10,7 @@ import { startServer } from './server.js';
 import { familyDef } from '../schemas/index.js';
 import { parseScopes, TokenStore } from './auth/tokens.js';
 import type { Requirement } from './realtime/types.js';
+import { voicemailDuplicates } from './db/duplicates.js';
 
 const program = new Command();
 program
@@ -25,13 +26,29 @@ program
   .action(async (opts: { listen?: string }) => {
     const settings = settings_({ listen: opts.listen });
     const server = await startServer(settings);
-    const stop = async (signal: string) => {
-      server.app.log.info({ signal }, 'stopping');
-      await server.close();
-      process.exit(0);
+    const timeoutMs = (settings.shutdownTimeout ?? 10) * 1000;
+    let stopping = false;
+    const stop = (signal: string) => {
+      // A second signal means "now": whoever sent it has stopped waiting.
+      if (stopping) {
+        server.app.log.warn({ signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      stopping = true;
+      server.app.log.info({ signal, timeoutMs }, 'stopping: finishing requests in flight');
+      server.drain(timeoutMs).then(
+        (clean) => {
+          server.app.log.info({ clean }, 'stopped');
+          process.exit(clean ? 0 : 1);
+        },
+        (err: unknown) => {
+          server.app.log.error({ err: (err as Error).message }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 
 program
@@ -116,6 +133,13 @@ program
         for (const p of found) {
           problems++;
           console.log(`${where}: ${p.problem}: ${p.detail}`);
+        }
+        const sql = sqlStoreOf(target.store);
+        if (def.name === 'voicemail' && sql && info.byName.has('context') && info.byName.has('mailbox')) {
+          for (const d of await voicemailDuplicates(sql.knex, target.table)) {
+            problems++;
+            console.log(`${where}: duplicate mailbox: ${d.mailbox}@${d.context} is on ${d.rows} rows (keep one; the unique constraint needs it)`);
+          }
         }
       }
     } finally {
@@ -287,6 +311,47 @@ tokenCmd
       console.log(`token ${id} revoked`);
     });
   });
+
+const nodesCmd = program
+  .command('nodes')
+  .description('the Asterisk nodes of [nodes]: status, lag (changes not yet delivered), last error')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    await withChangeLogs(async (nodes, logs) => {
+      const { nodeRows, formatNodeRows } = await import('./push/cli-status.js');
+      const rows = await nodeRows(nodes, logs);
+      console.log(opts.json ? JSON.stringify(rows, null, 2) : rows.length === 0 ? 'no nodes in [nodes]' : formatNodeRows(rows));
+    });
+  });
+
+nodesCmd
+  .command('resync')
+  .description('push the whole set to a node (or every node) again; the running server does it within its probe interval')
+  .argument('[name]', 'node name (default: all)')
+  .action(async (name: string | undefined) => {
+    await withChangeLogs(async (nodes, logs) => {
+      if (name !== undefined && !nodes.some((n) => n.name === name)) throw new ConfigError(`no node '${name}' in [nodes]`);
+      let marked = 0;
+      for (const log of logs) if (await log.ready()) marked += await log.requestResync(name);
+      console.log(marked > 0 ? `resync requested for ${name ?? 'every node'}` : `${name ?? 'no node'} has not been pushed to yet: it gets everything when the server first reaches it`);
+    });
+  });
+
+/** The nodes of ara.conf and the change log of every SQL database, for `ara nodes`. */
+async function withChangeLogs(fn: (nodes: NonNullable<Settings['nodes']>, logs: import('./realtime/change-log.js').ChangeLog[]) => Promise<void>): Promise<void> {
+  const settings = settings_({});
+  const { SqlChangeLog } = await import('./stores/sql/change-log.js');
+  const opened = Object.entries(settings.databases).filter(([, url]) => driverOf(url) !== 'ldap').map(([name, url]) => openStore(name, url));
+  try {
+    const logs = opened.flatMap((s) => {
+      const sql = sqlStoreOf(s);
+      return sql ? [new SqlChangeLog(sql)] : [];
+    });
+    await fn(settings.nodes ?? [], logs);
+  } finally {
+    await Promise.allSettled(opened.map((s) => s.close()));
+  }
+}
 
 /** Opens the token database (`main`, else the first SQL one), migrating it as `serve` would. */
 async function withTokens(fn: (tokens: TokenStore) => Promise<void>): Promise<void> {

@@ -5,10 +5,13 @@ import { migrateLatest } from './db/migrate.js';
 import { DialplanSwitch } from './dialplan/switch.js';
 import { ChangeStream } from './realtime/events.js';
 import { historyHook } from './history/record.js';
-import { Realtime, type Logger } from './realtime/realtime.js';
+import { Realtime, type Logger, type RealtimeObserver } from './realtime/realtime.js';
 import { Registry } from './realtime/registry.js';
 import type { RealtimeStore } from './realtime/types.js';
-import { openStore, sqlStoreOf } from './stores/index.js';
+import { openStore, sqlStoreOf, staleIfErrorOf } from './stores/index.js';
+import type { ChangeLog } from './realtime/change-log.js';
+import { SqlChangeLog } from './stores/sql/change-log.js';
+import { DEFAULT_STALE_MS, LastGood, staleByDefault } from './realtime/last-good.js';
 
 /** The realtime world of one process: its stores, the registry over them, the interface. */
 export interface Runtime {
@@ -17,10 +20,16 @@ export interface Runtime {
   realtime: Realtime;
   /** the realtime switch's indexes; built here, loaded and kept fresh once `start()`ed */
   dialplan: DialplanSwitch;
+  /** the change log of every SQL database (written by its triggers), for push */
+  changeLogs: ChangeLog[];
   close(): Promise<void>;
 }
 
-export async function openRuntime(settings: Settings, log: Logger): Promise<Runtime> {
+export interface RuntimeOptions {
+  observer?: RealtimeObserver;
+}
+
+export async function openRuntime(settings: Settings, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const stores = new Map<string, RealtimeStore>();
   const changes = new ChangeStream();
   const closeAll = async () => {
@@ -41,7 +50,13 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
       }
     }
     const registry = new Registry(settings.mappings, stores);
-    const realtime = new Realtime(registry, log, changes, journalStore(stores));
+    // A family's last-known-good bound is its first store's stale_if_error, else the default
+    // for the families that keep phones registered.
+    const staleBound = (family: string) => {
+      const first = registry.targets(family)[0]!;
+      return staleIfErrorOf(first.store) ?? (staleByDefault(family, first.table) ? DEFAULT_STALE_MS : 0);
+    };
+    const realtime = new Realtime(registry, log, changes, journalStore(stores), { lastGood: new LastGood(), staleBound, ...(options.observer ? { observer: options.observer } : {}) });
     realtime.beforeCommit(historyHook);
     const dialplan = new DialplanSwitch(realtime, settings.dialplan, log);
     return {
@@ -49,6 +64,10 @@ export async function openRuntime(settings: Settings, log: Logger): Promise<Runt
       registry,
       realtime,
       dialplan,
+      changeLogs: [...stores.values()].flatMap((s) => {
+        const sql = sqlStoreOf(s);
+        return sql ? [new SqlChangeLog(sql)] : [];
+      }),
       close: async () => {
         dialplan.stop();
         await closeAll();

@@ -4,14 +4,25 @@ import type { Settings } from './config/settings.js';
 import { tokenStoreFor } from './auth/tokens.js';
 import { accessCheck } from './http/access.js';
 import { buildApp } from './http/app.js';
+import { Metrics } from './health/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { startRetention } from './history/retention.js';
+import { PushService } from './push/service.js';
+import { EventChangeLog } from './push/event-log.js';
+import { registerPushMetrics } from './push/metrics.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
+  /** keeps the [nodes] of ara.conf in step; also prunes the change log when there are none */
+  push: PushService;
   url: string;
   close(): Promise<void>;
+  /**
+   * Stops accepting, lets requests in flight finish for up to `timeoutMs`, then cuts the rest
+   * off and closes the pools; true when nothing had to be cut off.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
 }
 
 export function splitListen(listen: string): { host: string; port: number } {
@@ -24,15 +35,24 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const { host, port } = splitListen(settings.listen);
   // Refuse an exposed, unauthenticated surface before opening anything.
   const access = accessCheck(host, settings.asterisk);
-  const runtime = await openRuntime(settings, logger);
+  const metrics = new Metrics();
+  const runtime = await openRuntime(settings, logger, { observer: metrics });
   let app: FastifyInstance | undefined;
+  // Stores without a change log of their own (LDAP) are pushed from ara's own writes.
+  const unlogged = new Set([...runtime.stores.values()].filter((s) => s.kind === 'ldap').map((s) => s.name));
+  const eventLog = unlogged.size > 0 && (settings.nodes ?? []).length > 0 ? new EventChangeLog(runtime.realtime.changes, unlogged) : undefined;
+  const push = new PushService(settings.nodes ?? [], [...runtime.changeLogs, ...(eventLog ? [eventLog] : [])], runtime.realtime, logger);
+  registerPushMetrics(metrics.registry, push);
   try {
     // The realtime switch: load the dialplan indexes before answering (a store that is down is
     // logged; the first dialplan lookup tries the load again).
     await runtime.dialplan.start();
-    app = await buildApp({ realtime: runtime.realtime, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, logger, api: { tokens: tokenStoreFor(runtime.stores) } });
+    app = await buildApp({ realtime: runtime.realtime, metrics, dialplan: runtime.dialplan, access, bodyLimit: settings.bodyLimit, ...limits(settings), logger, api: { tokens: tokenStoreFor(runtime.stores), nodes: push } });
     await app.listen({ host, port });
+    await push.start();
   } catch (err) {
+    await push.stop();
+    eventLog?.close();
     await app?.close();
     await runtime.close();
     throw err;
@@ -45,11 +65,35 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   return {
     app,
     runtime,
+    push,
     url,
     close: async () => {
       retention.stop();
+      await push.stop();
+      eventLog?.close();
       await app.close();
       await runtime.close();
     },
+    drain: async (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+      // Deliveries in flight finish too, so the cursors record what the nodes took.
+      const clean = await Promise.race([Promise.all([app.close(), push.stop()]).then(() => true as const), deadline]);
+      clearTimeout(timer);
+      if (!clean) {
+        logger.warn({ timeoutMs }, 'shutdown_timeout reached: cutting off the requests still in flight');
+        app.server.closeAllConnections();
+      }
+      eventLog?.close();
+      await runtime.close();
+      return clean;
+    },
+  };
+}
+
+function limits(s: Settings): { requestTimeoutMs?: number; maxInflight?: number } {
+  return {
+    ...(s.requestTimeout !== undefined ? { requestTimeoutMs: s.requestTimeout * 1000 } : {}),
+    ...(s.maxInflight !== undefined ? { maxInflight: s.maxInflight } : {}),
   };
 }

@@ -7,7 +7,7 @@
 export const ARA_CONF_SECTIONS: Readonly<Record<string, readonly string[] | 'names'>> = {
   general: [
     'listen', 'extconfig', 'data_dir', 'log_level', 'body_limit', 'migrate',
-    'shutdown_timeout', // read by the graceful shutdown
+    'request_timeout', 'max_inflight', 'shutdown_timeout',
   ],
   databases: 'names',
   asterisk: ['user', 'password', 'permit'],

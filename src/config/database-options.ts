@@ -12,14 +12,25 @@ export const yesNo = z.string().trim().regex(/^(yes|true|on|1|no|false|off|0)$/i
 /** a whole number of at least `min` */
 export const wholeNumber = (min: number) => z.string().trim().regex(/^\d+$/, `must be a whole number >= ${min}`).transform(Number).pipe(z.number().int().min(min, `must be a whole number >= ${min}`));
 
+/**
+ * A duration in ms: `24h`, `30m`, `90s`, `500ms`, a bare number of ms; `0`, `no` or `off` is 0
+ * (turned off).
+ */
+export const duration = z.string().trim().regex(/^(no|off|0|\d+(ms|s|m|h|d)?)$/i, 'must be a duration such as 24h, 30m, 90s or 500ms').transform((v) => {
+  const m = /^(\d+)(ms|s|m|h|d)?$/i.exec(v);
+  if (!m) return 0;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'];
+  return Number(m[1]) * unit;
+});
+
 /** The read cache and the answer rules every store has, whatever its database. */
 const common = {
   chunks: yesNo.default(true),
   static_order: z.enum(['asc', 'desc'], 'must be asc or desc').optional(),
   cache_ttl: wholeNumber(0).default(0),
   cache_size: wholeNumber(1).default(100_000),
-  // read by the last-known-good answers (the store's stale copy); listed so it is not refused here
-  stale_if_error: z.string().optional(),
+  // how old a last-known-good answer may be (src/realtime/last-good.ts); unset: the families' default
+  stale_if_error: duration.optional(),
 };
 
 /** Pool and timeouts of the SQL databases. */

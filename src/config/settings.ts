@@ -6,7 +6,9 @@ import { ConfigError } from './errors.js';
 import { ARA_CONF_SECTIONS } from './ara-conf-keys.js';
 import { category, lastValue as last, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
 import { databaseOptionProblems } from './database-options.js';
+import { expandEnv } from './env.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
+import { parseNode, type NodeConfig } from '../push/node-config.js';
 
 /**
  * ara.conf, in Asterisk's .conf syntax:
@@ -36,6 +38,12 @@ export const settingsSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** largest request body, bytes; Asterisk's own requests are a few KiB at most */
   bodyLimit: z.number().int().min(1024).max(64 * 1024 * 1024),
+  /** whole-request deadline, seconds (`request_timeout`); a body trickling in slower gets 408 */
+  requestTimeout: z.number().min(1).max(3600).optional(),
+  /** requests in flight beyond which ara answers 503 at once (`max_inflight`) */
+  maxInflight: z.number().int().min(1).max(1_000_000).optional(),
+  /** seconds a SIGTERM/SIGINT waits for requests in flight before closing (`shutdown_timeout`) */
+  shutdownTimeout: z.number().min(0).max(3600).optional(),
   /** run migrations at start: `auto` does it for SQLite databases only */
   migrate: z.enum(['auto', 'yes', 'no']),
   databases: z.record(z.string(), z.string().min(1)),
@@ -53,6 +61,8 @@ export const settingsSchema = z.object({
   }).optional(),
   /** `[history] retention`: days of versions kept (0 or left out: all) */
   history: z.object({ retentionDays: z.number().min(0) }).optional(),
+  /** Asterisk nodes kept in step by push (`[nodes]`, src/push/node-config.ts); left out, none */
+  nodes: z.array(z.custom<NodeConfig>()).optional(),
   /** where the settings came from, for messages */
   source: z.string(),
 });
@@ -175,6 +185,9 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { sett
     dataDir: dataDirSetting,
     logLevel: (get('log_level') ?? 'info') as Settings['logLevel'],
     bodyLimit: num('body_limit', 256 * 1024),
+    ...(get('request_timeout') !== undefined ? { requestTimeout: num('request_timeout', 30) } : {}),
+    ...(get('max_inflight') !== undefined ? { maxInflight: num('max_inflight', 512) } : {}),
+    ...(get('shutdown_timeout') !== undefined ? { shutdownTimeout: num('shutdown_timeout', 10) } : {}),
     migrate: (get('migrate') ?? 'auto') as Settings['migrate'],
     databases,
     mappings,
@@ -185,6 +198,10 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { sett
     },
     dialplan: attempt(() => dialplanSection(category(conf, 'dialplan'), file), undefined),
     history: attempt(() => historySection(category(conf, 'history'), file), undefined),
+    nodes: (category(conf, 'nodes')?.variables ?? []).flatMap((v) => {
+      const node = attempt(() => parseNode(v.name, v.value, env), undefined);
+      return node ? [node] : [];
+    }),
     source: file,
   };
   return { settings, problems };
@@ -242,14 +259,6 @@ function expandPaths(url: string, base: string, dataDir: string): string {
  * an error naming it: an empty password would silently turn authentication off. In a URL the
  * value is percent-encoded, so any character of a password survives.
  */
-function expandEnv(v: string, env: NodeJS.ProcessEnv, where: string, inUrl: boolean): string {
-  return v.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, n: string) => {
-    if (n === 'ARA_DATA_DIR') return whole; // the data directory setting, not the environment: expandPaths
-    const x = env[n];
-    if (x === undefined) throw new ConfigError(`${where} names the environment variable ${n}, which is not set`);
-    return inUrl ? encodeURIComponent(x) : x;
-  });
-}
 
 export function driverOf(url: string): Mapping['driver'] {
   if (/^sqlite3?:/.test(url)) return 'sqlite3';

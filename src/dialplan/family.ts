@@ -30,6 +30,8 @@ const CHUNK = 2000;
 const PATCH_LIMIT = 2000;
 /** A context with more dirty rows than this is re-read whole. */
 const KEYS_PER_CONTEXT = 32;
+/** Contexts marked one by one; beyond this, one full pass is cheaper than the list, and bounded. */
+const DIRTY_CONTEXTS = 1024;
 /**
  * Below this many rows the periodic pass always re-reads (a few milliseconds); the change probe
  * only saves the big reads. It also keeps small dialplans right when something writes on ara's
@@ -129,6 +131,10 @@ export class FamilyDialplan {
         const d = this.dirtyContext(r.context);
         if (d.rows.size < KEYS_PER_CONTEXT) d.rows.set(rowKey(r.exten, r.priority), { ...r, at });
         else d.whole = at;
+      }
+      if (this.dirty.size > DIRTY_CONTEXTS) {
+        this.dirtyAll = at;
+        this.dirty.clear();
       }
     }
     this.kick().catch(() => undefined);

@@ -9,6 +9,8 @@ import { notFoundProblem, problemHandler, problemSurface } from './problem.js';
 import { Surfaces } from './surfaces.js';
 import { switchRoutes } from './switch/index.js';
 import { consoleRoutes } from './console.js';
+import { limitInflight } from './overload.js';
+import { healthRoutes, Metrics } from '../health/index.js';
 
 export interface AppOptions {
   realtime: Realtime;
@@ -16,10 +18,19 @@ export interface AppOptions {
   dialplan?: DialplanSwitch;
   access: AccessCheck;
   bodyLimit: number;
+  /** whole-request deadline, ms: a body trickling in slower is cut off (408) */
+  requestTimeoutMs?: number;
+  /** requests in flight beyond which the answer is an immediate 503 */
+  maxInflight?: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
+  /** the process's metrics (`/metrics`); left out, a fresh registry */
+  metrics?: Metrics;
   /** the management API (`/api/v1`, `/openapi.json`, `/docs`); left out, it is not served */
   api?: Omit<ManagementApiOptions, 'realtime'>;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_INFLIGHT = 512;
 
 /** Builds the Fastify app from its plugins; starting to listen is the caller's business. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -27,6 +38,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(isLoggerInstance(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? false }),
     bodyLimit: opts.bodyLimit,
+    requestTimeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // Node checks the deadlines every connectionsCheckingInterval (30 s by default): too coarse
+    // for a slow-body client holding a connection open.
+    http: {
+      headersTimeout: Math.min(10_000, opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: 1000,
+    },
     // Asterisk asks thousands of times a second; a log line per request would cost more than
     // the answer. Failures are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
@@ -42,6 +60,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundProblem);
 
   app.get('/health', async () => ({ status: 'ok' }));
+  const metrics = opts.metrics ?? new Metrics();
+  app.decorate('metrics', metrics);
+  metrics.instrument(app);
+  limitInflight(app, opts.maxInflight ?? DEFAULT_MAX_INFLIGHT);
+  await app.register(healthRoutes, { realtime: opts.realtime, metrics, access: opts.access });
 
   await app.register(
     async (scope) => {
@@ -71,4 +94,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
 function isLoggerInstance(l: unknown): l is NonNullable<FastifyServerOptions['loggerInstance']> {
   return typeof l === 'object' && l !== null && typeof (l as { child?: unknown }).child === 'function';
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Prometheus metrics: other parts add their series to `metrics.registry` */
+    metrics: Metrics;
+  }
 }

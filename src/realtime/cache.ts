@@ -1,11 +1,15 @@
 import type { ChangeStream } from './events.js';
+import { sizeOf } from './last-good.js';
+import { Lru } from './lru.js';
 import type { Cells, ChangeProbe, Field, Filter, RealtimeStore, Row, StaticEntry, StoreReader, StoreTransaction, TableInfo, TablePlace } from './types.js';
 
 export interface CacheOptions {
   /** how long an answer is served from memory, ms; rows changed behind ara's back show after this */
   ttlMs: number;
-  /** most answers kept; the oldest go first */
+  /** most answers kept; the least recently used go first */
   maxEntries: number;
+  /** most bytes of answers kept (approximate), default 64 MiB */
+  maxBytes?: number;
 }
 
 interface Entry {
@@ -24,9 +28,12 @@ interface Entry {
 export class CachedStore implements RealtimeStore {
   readonly name: string;
   readonly kind;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<string, Entry>;
   /** table -> keys cached for it, so a write forgets only its own table */
   private readonly byTable = new Map<string, Set<string>>();
+  /** answers served from memory and from the store, for metrics */
+  hits = 0;
+  misses = 0;
   /** table -> writes so far: a read that overlapped a write must not be kept */
   private readonly generation = new Map<string, number>();
 
@@ -37,6 +44,7 @@ export class CachedStore implements RealtimeStore {
   ) {
     this.name = inner.name;
     this.kind = inner.kind;
+    this.entries = new Lru(options.maxEntries, options.maxBytes ?? 64 * 1024 * 1024, (key, e) => this.byTable.get(e.table)?.delete(key));
     changes?.on('change', (e) => {
       if (e.store === this.name) this.forget(e.table);
     });
@@ -144,22 +152,22 @@ export class CachedStore implements RealtimeStore {
 
   private get(key: string): Row | null | Row[] | undefined {
     const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (performance.now() - e.at > this.options.ttlMs) {
-      this.drop(key, e);
+    if (!e) {
+      this.misses++;
       return undefined;
     }
+    if (performance.now() - e.at > this.options.ttlMs) {
+      this.drop(key, e);
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     return e.value;
   }
 
   private put(table: string, key: string, value: Row | null | Row[], gen: number): void {
     if ((this.generation.get(table) ?? 0) !== gen) return;
-    if (this.entries.size >= this.options.maxEntries) {
-      // Map keeps insertion order: the first entry is the oldest.
-      const oldest = this.entries.entries().next().value;
-      if (oldest) this.drop(oldest[0], oldest[1]);
-    }
-    this.entries.set(key, { at: performance.now(), table, value });
+    this.entries.set(key, { at: performance.now(), table, value }, key.length * 2 + sizeOf(value));
     let keys = this.byTable.get(table);
     if (!keys) this.byTable.set(table, (keys = new Set()));
     keys.add(key);

@@ -1,10 +1,29 @@
 import { partitionKnown } from './columns.js';
 import { BadRequest, MissingTable, StoreUnavailable } from './errors.js';
 import type { ChangeStream } from './events.js';
+import type { LastGood } from './last-good.js';
 import type { Registry } from './registry.js';
 import { checkRequirements } from './require.js';
 import type { Field, Filter, OwnQuery, RealtimeInterface, RealtimeStore, RequireProblem, Requirement, Row, StaticEntry, StoredRow, TableInfo, Target } from './types.js';
 import { familyPlace, PlaceReader, readOwn, runWrite, staticPlace, type CommitHook, type Place, type WriteOptions, type WriteTx } from './write.js';
+
+/** What the realtime layer reports to whoever counts (metrics); every method is cheap. */
+export interface RealtimeObserver {
+  /** a store of the family could not answer; `next` says a later priority was tried */
+  storeError(family: string, store: string, next: boolean): void;
+  staleServed(family: string, op: 'single' | 'multi'): void;
+}
+
+export interface RealtimeOptions {
+  /** last-known-good answers, served when every store of a family fails */
+  lastGood?: LastGood;
+  /** how old a last-known-good answer of a family may be, ms; 0 = never serve one */
+  staleBound?: (family: string) => number;
+  observer?: RealtimeObserver;
+}
+
+/** More conditions than any Asterisk module sends; refused before SQL is built. */
+export const MAX_CONDITIONS = 64;
 
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -23,12 +42,15 @@ export class Realtime implements RealtimeInterface {
   private readonly lastStatic = new Map<string, StaticEntry[]>();
   private readonly commitHooks: CommitHook[] = [];
 
+  private readonly staleBounds = new Map<string, number>();
+
   constructor(
     readonly registry: Registry,
     private readonly log: Logger,
     readonly changes: ChangeStream,
     /** where ara's own rows (audit, history, outbox) go for stores that cannot keep them (LDAP) */
     readonly journal?: RealtimeStore,
+    private readonly options: RealtimeOptions = {},
   ) {}
 
   // ---------------------------------------------------------------- the write side (write.ts)
@@ -78,21 +100,64 @@ export class Realtime implements RealtimeInterface {
     for (const t of this.registry.targets(family)) {
       try {
         const row = await t.store.single(await this.table(t), filters);
-        if (row) return row;
+        if (row) {
+          if (!firstError) this.remember(family, 'single', filters, row);
+          return row;
+        }
       } catch (err) {
         if (!isFailover(err)) throw err;
         this.failover(family, t, err);
         firstError ??= err;
       }
     }
-    if (firstError) throw firstError;
+    if (firstError) return this.stale(family, 'single', filters, firstError) as Row | null;
+    this.remember(family, 'single', filters, null);
     return null;
   }
 
   /** An empty result is an answer; only a failing store moves on to the next priority. */
   async multi(family: string, filters: readonly Filter[]): Promise<Row[]> {
     requireFilters(filters);
-    return this.firstAnswer(family, async (t) => t.store.multi(await this.table(t), filters));
+    try {
+      const rows = await this.firstAnswer(family, async (t) => t.store.multi(await this.table(t), filters));
+      this.remember(family, 'multi', filters, rows);
+      return rows;
+    } catch (err) {
+      if (!isFailover(err)) throw err;
+      return this.stale(family, 'multi', filters, err) as Row[];
+    }
+  }
+
+  /** What the last-known-good answers hold now, for metrics. */
+  lastGoodSize(): { entries: number; bytes: number } {
+    const lg = this.options.lastGood;
+    return { entries: lg?.entries ?? 0, bytes: lg?.bytes ?? 0 };
+  }
+
+  /** How old a last-known-good answer of this family may be when served; 0 = never. */
+  staleBound(family: string): number {
+    const key = family.toLowerCase();
+    let b = this.staleBounds.get(key);
+    if (b === undefined) {
+      b = this.options.lastGood && this.options.staleBound ? this.options.staleBound(key) : 0;
+      this.staleBounds.set(key, b);
+    }
+    return b;
+  }
+
+  private remember(family: string, op: 'single' | 'multi', filters: readonly Filter[], value: Row | null | Row[]): void {
+    if (this.staleBound(family) > 0) this.options.lastGood!.remember(family, op, filters, value);
+  }
+
+  /** Every store failed: the last answer for the same lookup, or the store's error. */
+  private stale(family: string, op: 'single' | 'multi', filters: readonly Filter[], err: unknown): Row | null | Row[] {
+    const bound = this.staleBound(family);
+    const last = bound > 0 ? this.options.lastGood!.recall(family, op, filters, bound) : undefined;
+    if (last === undefined) throw err;
+    // Only column names and the family: lookup values may be secrets or numbers of people.
+    this.log.warn({ family, op, columns: filters.map((f) => f.column) }, 'every store of the family failed; serving the last known good answer');
+    this.options.observer?.staleServed(family, op);
+    return last;
   }
 
   /**
@@ -147,7 +212,12 @@ export class Realtime implements RealtimeInterface {
         problems = [{ column: '*', problem: 'missing', detail: (err as Error).message }];
       }
       if (problems.length === 0) return [];
-      for (const p of problems) this.log.warn({ family, table: t.table, column: p.column, problem: p.problem }, p.detail);
+      // One line per request, however many fields it names: a require with thousands of fields
+      // must not write thousands of lines.
+      this.log.warn(
+        { family, table: t.table, problems: problems.length, columns: problems.slice(0, 20).map((p) => `${p.column}: ${p.problem}`) },
+        problems.length === 1 ? problems[0]!.detail : `${problems.length} required columns are missing or unfit`,
+      );
       first ??= problems;
     }
     return first ?? [];
@@ -196,6 +266,10 @@ export class Realtime implements RealtimeInterface {
   }
 
   private failover(family: string, t: Target, err: unknown): void {
+    if (this.options.observer) {
+      const targets = this.registry.targets(family);
+      this.options.observer.storeError(family, t.store.name, targets.indexOf(t) < targets.length - 1);
+    }
     this.log.warn({ family, store: t.store.name, table: t.table, err: (err as Error).message }, 'realtime store failed; trying the next priority');
   }
 
@@ -215,4 +289,5 @@ function isFailover(err: unknown): boolean {
 
 function requireFilters(filters: readonly Filter[]): void {
   if (filters.length === 0) throw new BadRequest('no lookup field given');
+  if (filters.length > MAX_CONDITIONS) throw new BadRequest(`${filters.length} lookup conditions; at most ${MAX_CONDITIONS} are accepted`);
 }

@@ -52,7 +52,8 @@ export function valueToWrite(table: string, c: LiveColumn, value: string | null)
       isIntegerKind(c.kind) ? `an integer that fits ${c.sqlType}` :
       isNumericKind(c.kind) ? 'a number' :
       c.kind === 'boolean' ? 'a boolean' : 'a date and time (YYYY-MM-DD HH:MM:SS)';
-    throw new BadValue(table, c.name, `'${truncate(value)}' is not ${want} (column type ${c.sqlType})`);
+    // The value stays out of the message: messages reach logs, and a value may be a secret.
+    throw new BadValue(table, c.name, `the value (${[...value].length} characters) is not ${want} (column type ${c.sqlType})`);
   }
   if (c.length !== undefined && isTextKind(c) && [...value].length > c.length) {
     throw new BadValue(table, c.name, `${[...value].length} characters exceed the column width ${c.length}`);
@@ -60,4 +61,3 @@ export function valueToWrite(table: string, c: LiveColumn, value: string | null)
   return value;
 }
 
-const truncate = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);

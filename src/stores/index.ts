@@ -19,11 +19,27 @@ import { SqlStore } from './sql/store.js';
  * cache in front.
  */
 export function openStore(name: string, url: string, log?: Logger, changes?: ChangeStream): RealtimeStore {
+  const { store, staleIfError } = openPlainStore(name, url, log, changes);
+  if (staleIfError !== undefined) staleOptions.set(store, staleIfError);
+  return store;
+}
+
+/**
+ * `stale_if_error=<duration>` (`24h`, `30m`, `90s`, `500ms`; `0` or `no` turns it off): how old a
+ * last-known-good answer may be when every store of a family fails. Unset, the store keeps the
+ * default of the families it serves (see src/realtime/last-good.ts).
+ */
+export function staleIfErrorOf(store: RealtimeStore): number | undefined {
+  return staleOptions.get(store);
+}
+const staleOptions = new WeakMap<RealtimeStore, number>();
+
+function openPlainStore(name: string, url: string, log?: Logger, changes?: ChangeStream): { store: RealtimeStore; staleIfError: number | undefined } {
   const driver = driverOf(url);
   // LDAP: ldap[s]://host[:port]/<base DN>?bind_dn=...&password=${ENV}... (src/stores/ldap/options.ts)
   if (driver === 'ldap') {
     const options = parseLdapUrl(name, url);
-    return withCache(openLdapStore(name, options, log), options.cache, changes);
+    return { store: withCache(openLdapStore(name, options, log), options.cache, changes), staleIfError: options.staleIfError };
   }
   const { options, driverUrl } = databaseOptions(name, driver, url);
   const dialect = SQL_DIALECTS[driver];
@@ -40,7 +56,7 @@ export function openStore(name: string, url: string, log?: Logger, changes?: Cha
     },
   });
   const store = new SqlStore(name, dialect, knex, { chunks: options.chunks, staticOrder: options.static_order ?? dialect.staticOrder });
-  return withCache(store, options, changes);
+  return { store: withCache(store, options, changes), staleIfError: options.stale_if_error };
 }
 
 /**

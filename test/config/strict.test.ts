@@ -69,10 +69,12 @@ describe('strict configuration', () => {
     const file = conf('later.conf', [
       '[general]',
       'shutdown_timeout = 10',
+      'request_timeout = 30',
+      'max_inflight = 512',
       '[databases]',
       'main => sqlite:./later.sqlite?stale_if_error=24h&cache_ttl=0',
       '[nodes]',
-      'b => http://192.0.2.2:8090',
+      'b => http://ara:secret@127.0.0.1:8088/ari',
       '',
     ].join('\n'));
     assert.equal(loadSettings({ configFile: file, env: {} }).source, file);

@@ -10,10 +10,13 @@ import { dialplanRoutes } from './dialplan.js';
 import { familyRoutes } from './families.js';
 import { historyRoutes } from './history.js';
 import { lineRoutes } from './lines.js';
+import { nodeRoutes } from './nodes.js';
+import type { NodesService } from '../../push/status.js';
 import { OpenApi } from './openapi.js';
 import { problemHandler } from '../problem.js';
 import { MissingScope, NotFound, NotSupported, Unauthenticated } from './problem.js';
 import { queueRoutes } from './queues.js';
+import { refuseUnsafeText } from './text-rules.js';
 import type { ApiContext } from './route.js';
 import { voicemailRoutes } from './voicemail.js';
 import { whoamiRoutes } from './whoami.js';
@@ -28,6 +31,8 @@ export interface ManagementApiOptions {
   realtime: Realtime;
   /** where tokens are kept; without a SQL database every API request is refused */
   tokens: TokenStore | undefined;
+  /** the Asterisk nodes kept in step (push); left out, `/nodes` is not served */
+  nodes?: NodesService;
   version?: string;
 }
 
@@ -84,6 +89,15 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     v1.setNotFoundHandler((req, reply) => problemHandler(new NotFound(`no API resource ${req.method} ${req.url.split('?')[0]}`), req, reply));
     v1.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, v1.getDefaultJsonParser('error', 'error'));
     v1.addHook('onRequest', async (req) => authenticate(req, opts.tokens));
+    if (opts.nodes) v1.decorate('nodes', opts.nodes);
+    v1.addHook('preValidation', async (req) => refuseUnsafeText(req));
+    // A token that may write but not read gets no row back from a write: the answer would
+    // be the read its scopes refuse.
+    v1.addHook('onSend', async (req, reply, payload) => {
+      if (req.method === 'GET' || req.method === 'HEAD' || reply.statusCode >= 300 || !req.apiToken || req.apiToken.scopes.includes('read')) return payload;
+      reply.code(204).removeHeader('content-type').removeHeader('etag');
+      return null;
+    });
 
     // The resources people think in first: the order of the document and of /docs.
     await lineRoutes(v1, ctx);
@@ -94,6 +108,7 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     await bulkRoutes(v1, ctx);
     await auditRoutes(v1, ctx);
     await historyRoutes(v1, ctx);
+    await nodeRoutes(v1, ctx);
     await familyRoutes(v1, ctx);
     await whoamiRoutes(v1, ctx);
   }, { prefix: API_PREFIX });

@@ -105,7 +105,9 @@ export async function patchRow(tx: Tx, p: Place, key: string, body: Record<strin
   delete cells[def.key];
   if (Object.keys(cells).length > 0) await tx.update(p, keyFilter(def, key), cells);
   const after = await readRow(tx, p, keyFilter(def, key));
-  recordAudit(tx, auditEntry(actor, { family: p.family, key, operation: 'update', before: audited(p, current), after: audited(p, after), raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
+  const [was, is] = [audited(p, current), audited(p, after)];
+  // A PATCH that changes nothing leaves no trace: the audit log lists changes, not requests.
+  if (JSON.stringify(was) !== JSON.stringify(is)) recordAudit(tx, auditEntry(actor, { family: p.family, key, operation: 'update', before: was, after: is, raw: { before: rawRow(p, current), after: rawRow(p, after) } }));
   return { key, before: current, after, created: false };
 }
 

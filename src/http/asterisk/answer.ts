@@ -31,9 +31,12 @@ export function answerError(err: FastifyError | Error, req: FastifyRequest, repl
   const status = err instanceof AraError ? err.status : (err as FastifyError).statusCode ?? 500;
   const known = err instanceof AraError || status < 500;
   const entry = { op, family: req.realtimeFamily, status, code: (err as { code?: string }).code, err: err.message };
-  if (!known) req.log.error({ ...entry, stack: err.stack }, 'realtime request failed');
-  else if (status >= 500) req.log.error(entry, 'realtime request failed');
-  else req.log.warn(entry, 'realtime request refused');
+  // Overload is logged by the limiter, once a second, not once per refused request.
+  if (entry.code !== 'overloaded') {
+    if (!known) req.log.error({ ...entry, stack: err.stack }, 'realtime request failed');
+    else if (status >= 500) req.log.error(entry, 'realtime request failed');
+    else req.log.warn(entry, 'realtime request refused');
+  }
   return reply.code(status).type(TEXT).send(bodyFor(op));
 }
 

@@ -15,20 +15,24 @@ export type Pair = [name: string, value: string];
  * Asterisk sends every `%` as `%25` and never a NUL or a byte that is not UTF-8, so anything
  * else is not Asterisk and is refused rather than guessed at.
  */
-export function percentDecode(s: string): string {
+export function percentDecode(s: string, what = 'a name'): string {
   if (s.indexOf('%') < 0) {
-    if (s.indexOf('\u0000') >= 0) throw new BadRequest('a NUL byte is not allowed');
+    if (s.indexOf('\u0000') >= 0) throw new BadRequest(`${what}: a NUL byte is not allowed`);
     return s;
   }
   let out: string;
   try {
     out = decodeURIComponent(s);
   } catch {
-    throw new BadRequest(`'${s.slice(0, 60)}' is not valid percent-encoded UTF-8`);
+    // Never the text itself: it may be a secret, and this message goes to the log.
+    throw new BadRequest(`${what} is not valid percent-encoded UTF-8`);
   }
-  if (out.indexOf('\u0000') >= 0) throw new BadRequest('a NUL byte is not allowed');
+  if (out.indexOf('\u0000') >= 0) throw new BadRequest(`${what}: a NUL byte is not allowed`);
   return out;
 }
+
+/** A name for messages: a column name as sent, cut short, never a value. */
+const named = (name: string) => `the value of '${name.slice(0, 60)}'`;
 
 /** `a=1&b=2&&c=`: pairs in order, empty segments skipped. */
 export function decodeForm(body: string): Pair[] {
@@ -42,10 +46,10 @@ export function decodeForm(body: string): Pair[] {
       const seg = body.slice(start, end);
       const eq = seg.indexOf('=');
       // Asterisk always writes `name=`, even for an empty value.
-      if (eq < 0) throw new BadRequest(`'${seg.slice(0, 60)}' has no '='`);
-      const name = percentDecode(seg.slice(0, eq));
-      const value = percentDecode(seg.slice(eq + 1));
-      if (name === '') throw new BadRequest(`a field has no name ('${seg.slice(0, 60)}')`);
+      if (eq < 0) throw new BadRequest(`field ${out.length + 1} has no '='`);
+      const name = percentDecode(seg.slice(0, eq), `the name of field ${out.length + 1}`);
+      const value = percentDecode(seg.slice(eq + 1), named(name));
+      if (name === '') throw new BadRequest(`field ${out.length + 1} has no name`);
       out.push([name, value]);
     }
     start = end + 1;
@@ -96,19 +100,23 @@ export function decodeGlued(raw: string, columns: readonly string[]): Pair[] {
   // A well-formed list (several pairs split by `&`) is taken as it is.
   if (text.indexOf('&') >= 0) return decodeForm(text);
   const parts = text.split('=');
-  if (parts.length === 1) throw new BadRequest(`'${text.slice(0, 60)}' has no '='`);
+  if (parts.length === 1) throw new BadRequest(`the list has no '='`);
   const encodedNames = columns.map((c) => encodeValue(c)).sort((a, b) => b.length - a.length);
   const out: Pair[] = [];
   let name = parts[0]!;
   for (let i = 1; i < parts.length; i++) {
     const piece = parts[i]!;
     if (i === parts.length - 1) {
-      out.push([percentDecode(name), percentDecode(piece)]);
+      const n = percentDecode(name);
+      out.push([n, percentDecode(piece, named(n))]);
       break;
     }
     const next = nameAtEnd(piece, encodedNames);
-    if (next === undefined) throw new BadRequest(`cannot split '${piece.slice(0, 60)}' into a value and a column name`);
-    out.push([percentDecode(name), percentDecode(piece.slice(0, piece.length - next.length))]);
+    // A column the table lacks cannot be told from the value before it: the glued list has no
+    // other separator. The message names the column whose value it ends, never the text.
+    if (next === undefined) throw new BadRequest(`cannot tell where ${named(percentDecode(name))} ends: the next column name is not a column of the table`);
+    const n = percentDecode(name);
+    out.push([n, percentDecode(piece.slice(0, piece.length - next.length), named(n))]);
     name = next;
   }
   return out;

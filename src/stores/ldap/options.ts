@@ -23,6 +23,7 @@ import { isPlausibleDn } from './dn.js';
  *   static_order=asc|desc order of static categories by cat_metric (default asc, as res_config_ldap)
  *   schema_discovery=no   do not read the directory's subschema (default yes: matching rules decide filters)
  *   cache_ttl=MS, cache_size=N   a read cache in front, as for every store (default off)
+ *   stale_if_error=24h    last-known-good answers when the directory fails, as for every store
  *
  * The options are parsed by the schema in src/config/database-options.ts, which refuses unknown ones.
  */
@@ -43,7 +44,7 @@ export interface LdapOptions {
   schemaDiscovery: boolean;
 }
 
-export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv = process.env): LdapOptions & { cache: { cache_ttl: number; cache_size: number } } {
+export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv = process.env): LdapOptions & { cache: { cache_ttl: number; cache_size: number }; staleIfError: number | undefined } {
   const fail = (msg: string): never => {
     throw new ConfigError(`database '${name}': ${msg}`);
   };
@@ -112,5 +113,6 @@ export function parseLdapUrl(name: string, raw: string, env: NodeJS.ProcessEnv =
     staticOrder: o.static_order ?? 'asc',
     schemaDiscovery: o.schema_discovery,
     cache: { cache_ttl: o.cache_ttl, cache_size: o.cache_size },
+    staleIfError: o.stale_if_error,
   };
 }

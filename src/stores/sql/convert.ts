@@ -64,6 +64,25 @@ export function whereConditions<T extends Knex.QueryBuilder>(q: T, conds: readon
 /** A driver error in the realtime layer's words: unavailable, refused as a whole, or a bug (as is). */
 export function translateError(store: string, dialect: Dialect, err: unknown): unknown {
   if (dialect.isUnavailable(err)) return new StoreUnavailable(store, err);
-  if (dialect.isRejected(err)) return new WriteRejected(`database '${store}' refused the write: ${(err as Error).message}`, { cause: err });
+  // Never the driver's message: knex puts the SQL statement with its values in it, MySQL quotes
+  // the duplicate value. Only what kind of rule refused the write, and the rule's name.
+  if (dialect.isRejected(err)) return new WriteRejected(`database '${store}' refused the write: ${rejectReason(err)}`);
   return err;
+}
+
+/** Why a database refused a write, from its error code and the names it reports; no values. */
+export function rejectReason(err: unknown): string {
+  const e = err as { code?: string; constraint?: string; column?: string; message?: string };
+  const code = String(e.code ?? '');
+  const msg = String(e.message ?? '');
+  const mysqlKey = /for key '([^']+)'/.exec(msg)?.[1];
+  const sqliteCols = /constraint failed: ([\w.,\s]+)$/.exec(msg)?.[1]?.trim();
+  const rule = e.constraint ?? mysqlKey ?? sqliteCols;
+  const which = rule ? ` (${rule})` : '';
+  if (code === '23505' || code === 'ER_DUP_ENTRY' || /UNIQUE|PRIMARYKEY/.test(code)) return `a row with the same unique key already exists${which}`;
+  if (code === '23502' || code === 'ER_BAD_NULL_ERROR' || code === 'ER_NO_DEFAULT_FOR_FIELD' || /NOTNULL/.test(code)) return `a required column has no value${e.column ? ` (${e.column})` : which}`;
+  if (code === '23503' || /REFERENCED/.test(code) || /FOREIGNKEY/.test(code)) return `a referenced row is missing or still referenced${which}`;
+  if (code === '23514' || /CHECK/.test(code)) return `a check constraint failed${which}`;
+  if (code === '22001' || /DATA_TOO_LONG|TRUNCATED|WARN_DATA/.test(code)) return 'a value does not fit its column';
+  return `refused by the database (${code || 'constraint'})`;
 }

@@ -13,8 +13,10 @@ export interface Dialect {
   /**
    * Runs one statement on a pooled connection. Reads return rows as arrays with the column
    * names once: wide tables (ps_endpoints has 150 columns) cost several times more as objects.
+   * `reuse` says the statement is worth keeping prepared on the connection (a shape seen
+   * before, within a bounded number of such shapes); otherwise it is prepared and dropped.
    */
-  run(conn: unknown, sql: string, bindings: readonly unknown[], mode: RunMode): Promise<RunResult>;
+  run(conn: unknown, sql: string, bindings: readonly unknown[], mode: RunMode, reuse: boolean): Promise<RunResult>;
   describe(knex: Knex, table: string): Promise<LiveColumn[] | null>;
   /** `col LIKE ?` with `\` as the escape character, as Asterisk's drivers write it */
   like(column: string, asText: boolean): string;
@@ -80,3 +82,10 @@ export function kindOfSqlType(sqlType: string): { kind: ColumnKind; length?: num
 export function isPoolTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'KnexTimeoutError' || /Timeout acquiring a connection/.test(err.message));
 }
+
+/**
+ * Statements kept prepared per connection. Asterisk uses a few dozen query shapes; a client
+ * sending random combinations of columns and operators must not grow every connection (and the
+ * database server) without limit.
+ */
+export const MAX_REUSED_SHAPES = 512;

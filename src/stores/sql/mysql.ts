@@ -1,4 +1,4 @@
-import { isPoolTimeout, kindOfSqlType, type Dialect } from './dialect.js';
+import { isPoolTimeout, kindOfSqlType, MAX_REUSED_SHAPES, type Dialect } from './dialect.js';
 import type { LiveColumn } from '../../realtime/types.js';
 
 interface MysqlConn {
@@ -84,6 +84,9 @@ export const mysql: Dialect = {
         bigNumberStrings: true,
         decimalNumbers: false,
         charset: 'utf8mb4',
+        // execute() keeps a prepared statement per SQL text on the connection and on the
+        // server; mysql2 closes the least recently used beyond this many.
+        maxPreparedStatements: MAX_REUSED_SHAPES,
       },
       acquireConnectionTimeout: options.connectTimeoutMs,
       pool: {

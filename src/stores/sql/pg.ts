@@ -25,10 +25,11 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 export const postgres: Dialect = {
   kind: 'pg',
   knexClient: 'pg',
-  async run(conn, sql, bindings, mode) {
-    // A named statement is parsed once per connection and reused.
-    const name = `ara_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
-    const res = await (conn as PgConn).query({ text: sql, values: bindings as unknown[], name, rowMode: 'array' });
+  async run(conn, sql, bindings, mode, reuse) {
+    // A named statement is parsed once per connection and kept by the server and by pg for
+    // the connection's life, so only shapes worth reusing get a name.
+    const q = { text: sql, values: bindings as unknown[], rowMode: 'array' as const };
+    const res = await (conn as PgConn).query(reuse ? { ...q, name: `ara_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}` } : q);
     if (mode === 'write') return { columns: [], rows: [], changes: res.rowCount ?? 0 };
     return { columns: res.fields.map((f) => f.name), rows: res.rows, changes: 0 };
   },

@@ -26,7 +26,7 @@ const statements = new WeakMap<object, Map<string, Prepared>>();
 export const sqlite: Dialect = {
   kind: 'sqlite',
   knexClient: 'better-sqlite3',
-  async run(conn, sql, bindings, mode) {
+  async run(conn, sql, bindings, mode, reuse) {
     const db = conn as SqliteDb;
     let cache = statements.get(db);
     if (!cache) statements.set(db, (cache = new Map()));
@@ -34,7 +34,7 @@ export const sqlite: Dialect = {
     if (!p) {
       const stmt = db.prepare(sql);
       p = stmt.reader ? { stmt: stmt.raw(true), columns: stmt.columns().map((c) => c.name) } : { stmt, columns: [] };
-      cache.set(sql, p);
+      if (reuse) cache.set(sql, p);
     }
     if (mode === 'write') return { columns: [], rows: [], changes: p.stmt.run(...bindings).changes };
     if (mode === 'one') {

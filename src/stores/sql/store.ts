@@ -5,14 +5,21 @@ import { toAssignments, toConditions } from '../../realtime/columns.js';
 import { BadValue } from '../../realtime/errors.js';
 import type { ChangeProbe, Field, Filter, LiveColumn, RealtimeStore, Row, StaticEntry, StoreReader, StoreTransaction, TableInfo } from '../../realtime/types.js';
 import { bindValue, sqlText, storedValue, translateError, whereConditions } from './convert.js';
-import type { Dialect, RunMode } from './dialect.js';
+import { MAX_REUSED_SHAPES, type Dialect, type RunMode } from './dialect.js';
 import { SqlTransaction, translateSqlError } from './transaction.js';
+import { Lru } from '../../realtime/lru.js';
 
 export interface SqlStoreOptions {
   /** apply the SQL drivers' `;`/`^XX` multi-value convention (default yes) */
   chunks: boolean;
   staticOrder: 'asc' | 'desc';
+  /** query shapes whose SQL text is kept (default 2,000) */
+  maxShapes?: number;
+  /** query shapes kept prepared on connections (default MAX_REUSED_SHAPES) */
+  maxReused?: number;
 }
+
+const DEFAULT_MAX_SHAPES = 2000;
 
 /** How long a missing table is remembered before we look again (it may be migrated meanwhile). */
 const MISSING_TABLE_TTL_MS = 2000;
@@ -26,7 +33,10 @@ export class SqlStore implements RealtimeStore {
   readonly kind;
   readonly holdsOwnTables = true;
   private readonly tables = new Map<string, { info: TableInfo | null; at: number }>();
-  private readonly sqlCache = new Map<string, Prepared>();
+  /** SQL text per query shape; bounded, since shapes come from requests */
+  private readonly sqlCache: Lru<string, Prepared>;
+  /** SQL texts kept prepared on connections: shapes seen twice, at most MAX_REUSED_SHAPES */
+  private readonly reused = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -35,6 +45,12 @@ export class SqlStore implements RealtimeStore {
     readonly options: SqlStoreOptions,
   ) {
     this.kind = dialect.kind;
+    this.sqlCache = new Lru(options.maxShapes ?? DEFAULT_MAX_SHAPES);
+  }
+
+  /** How many query shapes the SQL text cache holds now (for the benchmark and tests). */
+  get cachedShapes(): number {
+    return this.sqlCache.size;
   }
 
   async describe(table: string, refresh = false): Promise<TableInfo | null> {
@@ -273,9 +289,10 @@ export class SqlStore implements RealtimeStore {
       // knex may reorder values (it sorts INSERT columns, adds LIMIT's): map each bound
       // position back to the slot we gave it, keeping knex's own constants.
       const order = native.bindings.map((b) => (typeof b === 'string' && b.startsWith(SLOT) ? Number(b.slice(SLOT.length)) : { constant: b }));
-      p = { sql: native.sql, order };
+      p = { sql: native.sql, order, uses: 0 };
       this.sqlCache.set(key, p);
     }
+    p.uses++;
     return p;
   }
 
@@ -286,11 +303,16 @@ export class SqlStore implements RealtimeStore {
   private async exec(p: Prepared, values: readonly unknown[], mode: RunMode) {
     const bindings = this.bindingsOf(p, values);
     const sql = p.sql;
+    let reuse = this.reused.has(sql);
+    if (!reuse && p.uses >= 2 && this.reused.size < (this.options.maxReused ?? MAX_REUSED_SHAPES)) {
+      this.reused.add(sql);
+      reuse = true;
+    }
     return this.guard(async () => {
       const client = this.knex.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
       const conn = await client.acquireConnection();
       try {
-        return await this.dialect.run(conn, sql, bindings, mode);
+        return await this.dialect.run(conn, sql, bindings, mode, reuse);
       } finally {
         await client.releaseConnection(conn);
       }
@@ -317,6 +339,8 @@ const slot = (i: number) => `${SLOT}${i}`;
 interface Prepared {
   sql: string;
   order: (number | { constant: unknown })[];
+  /** runs so far; a shape run once is not worth a prepared statement on every connection */
+  uses: number;
 }
 
 function shape(conds: readonly Condition[], ranges: readonly (Range | null)[]): string {

@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { NodesService } from '../../push/status.js';
+import { ApiError, NotFound, parseBody } from './problem.js';
+import { route, type ApiContext } from './route.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the Asterisk nodes ara-server keeps in step (push); absent when not served */
+    nodes?: NodesService;
+  }
+}
+
+/**
+ * `/nodes`: the Asterisk nodes of ara.conf `[nodes]`, what each has received, what it refused,
+ * and a full resync or a module reload on request. Status never carries a credential.
+ */
+
+/** The node answered, but not with what was asked. */
+class NodeFailed extends ApiError {
+  readonly status = 502;
+  readonly code = 'node-failed';
+  readonly title = 'The Asterisk node refused or did not answer';
+}
+
+const failed = z.object({ type: z.string(), id: z.string(), message: z.string().describe("Asterisk's reason"), at: z.string() });
+const status = z.object({
+  name: z.string(),
+  url: z.string().describe('the node\'s ARI base, without credentials'),
+  mode: z.enum(['push', 'invalidate']),
+  wizard: z.enum(['memory', 'astdb']),
+  state: z.enum(['starting', 'connected', 'resyncing', 'disconnected', 'stopped']),
+  connected: z.boolean(),
+  startup_time: z.string().nullable().describe("the node's Asterisk startup time; a change means it restarted"),
+  lag: z.int().describe('changes logged and not yet on the node'),
+  delivered_seq: z.record(z.string(), z.int()).describe('per database, the last change the node has'),
+  last_delivered_at: z.string().nullable(),
+  last_error: z.string().nullable(),
+  last_error_at: z.string().nullable(),
+  last_resync: z.object({ at: z.string(), objects: z.int(), pushed: z.int(), ms: z.int() }).nullable(),
+  objects_sent: z.int(),
+  failed: z.array(failed).describe('objects the node refused, with its reason; the rest is delivered'),
+});
+const reloadBody = z.strictObject({ module: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).describe('an Asterisk module, e.g. chan_sip.so or res_pjsip.so') });
+
+export async function nodeRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const nodes = app.nodes;
+  if (!nodes) return;
+  const api = ctx.openapi;
+  api.tag('nodes', 'The Asterisk nodes kept in step by push: status, resync, reload');
+  const statusRef = api.component('NodeStatus', status);
+  const one = async (req: FastifyRequest) => {
+    const { name } = req.params as { name: string };
+    const s = await nodes.get(name);
+    if (!s) throw new NotFound(`no node '${name}' in [nodes]`);
+    return s;
+  };
+
+  route(app, ctx, {
+    method: 'GET', url: '/nodes', operationId: 'listNodes', tag: 'nodes',
+    summary: 'Every node and how far it is',
+    responses: { 200: { description: 'the nodes', schema: api.component('NodeList', z.object({ items: z.array(status) })) } },
+    handler: async (_req, reply) => reply.send({ items: await nodes.list() }),
+  });
+
+  route(app, ctx, {
+    method: 'GET', url: '/nodes/:name', operationId: 'getNode', tag: 'nodes', params: { name: 'the node name in [nodes]' },
+    summary: 'One node',
+    responses: { 200: { description: 'the node', schema: statusRef } },
+    handler: async (req, reply) => reply.send(await one(req)),
+  });
+
+  route(app, ctx, {
+    method: 'POST', url: '/nodes/:name/resync', operationId: 'resyncNode', tag: 'nodes', params: { name: 'the node name in [nodes]' },
+    summary: 'Push the whole set to the node again',
+    description: 'Asked, not awaited: the node\'s status shows `resyncing`, then `last_resync`.',
+    responses: { 202: { description: 'the resync is under way', schema: statusRef } },
+    handler: async (req, reply) => {
+      const s = await one(req);
+      nodes.resync(s.name);
+      return reply.code(202).send(await nodes.get(s.name));
+    },
+  });
+
+  route(app, ctx, {
+    method: 'POST', url: '/nodes/:name/reload', operationId: 'reloadNodeModule', tag: 'nodes', params: { name: 'the node name in [nodes]' },
+    summary: 'Reload one module on the node (after a static file changed)',
+    body: { schema: api.inline(reloadBody) },
+    responses: { 204: { description: 'reloaded' }, 502: { description: 'the node refused or did not answer' } },
+    handler: async (req, reply) => {
+      const s = await one(req);
+      const { module } = parseBody(reloadBody, req.body);
+      try {
+        await nodes.reload(s.name, module);
+      } catch (err) {
+        throw new NodeFailed((err as Error).message);
+      }
+      return reply.code(204).send();
+    },
+  });
+}

@@ -1,0 +1,156 @@
+import type { Knex } from 'knex';
+import type { ChangeLog, ChangeOp, CursorPatch, LoggedChange, NodeCursor } from '../../realtime/change-log.js';
+import type { SqlStore } from './store.js';
+
+const CHANGES = 'ara_changes';
+const NODES = 'ara_push_nodes';
+const PG_CHANNEL = 'ara_changes';
+/** how long to wait before listening again after the LISTEN connection broke */
+const RELISTEN_MS = 5000;
+
+/** The change log of one SQL database (written by the triggers of the change-log migration). */
+export class SqlChangeLog implements ChangeLog {
+  readonly database: string;
+  private readonly knex: Knex;
+
+  constructor(private readonly store: SqlStore) {
+    this.database = store.name;
+    this.knex = store.knex;
+  }
+
+  async ready(): Promise<boolean> {
+    return (await this.store.describe(CHANGES, true)) !== null && (await this.store.describe(NODES, true)) !== null;
+  }
+
+  async after(seq: number, limit: number): Promise<LoggedChange[]> {
+    const rows = (await this.knex(CHANGES).select('seq', 'family', 'row_key', 'op', 'at').where('seq', '>', seq).orderBy('seq', 'asc').limit(limit)) as {
+      seq: number | string; family: string; row_key: string; op: string; at: string;
+    }[];
+    return rows.map((r) => ({ seq: Number(r.seq), table: r.family, key: r.row_key, op: r.op as ChangeOp, at: r.at }));
+  }
+
+  async lastSeq(): Promise<number> {
+    const row = (await this.knex(CHANGES).max({ m: 'seq' }).first()) as { m: number | string | null } | undefined;
+    return row?.m === null || row?.m === undefined ? 0 : Number(row.m);
+  }
+
+  async firstSeq(): Promise<number | null> {
+    const row = (await this.knex(CHANGES).min({ m: 'seq' }).first()) as { m: number | string | null } | undefined;
+    return row?.m === null || row?.m === undefined ? null : Number(row.m);
+  }
+
+  async cursor(node: string): Promise<NodeCursor | null> {
+    const row = (await this.knex(NODES).select('*').where('node', node).first()) as CursorRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async cursors(): Promise<NodeCursor[]> {
+    return ((await this.knex(NODES).select('*').orderBy('node')) as CursorRow[]).map(fromRow);
+  }
+
+  async saveCursor(node: string, patch: CursorPatch): Promise<void> {
+    const cols = toRow(patch);
+    cols.updated_at = new Date().toISOString();
+    const n = await this.knex(NODES).where('node', node).update(cols);
+    if (n > 0) return;
+    try {
+      await this.knex(NODES).insert({ node, ...cols });
+    } catch {
+      // another writer created it meanwhile
+      await this.knex(NODES).where('node', node).update(cols);
+    }
+  }
+
+  async requestResync(node?: string): Promise<number> {
+    const q = this.knex(NODES);
+    if (node !== undefined) q.where('node', node);
+    return q.update({ resync_requested: 1 });
+  }
+
+  async prune(upTo: number, before: string): Promise<number> {
+    return this.knex(CHANGES).where('seq', '<=', upTo).orWhere('at', '<', before).delete();
+  }
+
+  get listen(): ChangeLog['listen'] {
+    if (this.store.kind !== 'pg') return undefined;
+    return async (wake, onError) => {
+      let stopped = false;
+      let conn: PgListenConnection | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const client = this.knex.client as { acquireRawConnection(): Promise<PgListenConnection> };
+      const connect = async (): Promise<void> => {
+        if (stopped) return;
+        try {
+          const c = await client.acquireRawConnection();
+          conn = c;
+          c.on('notification', () => wake());
+          c.on('error', (err: Error) => {
+            onError(err);
+            retry();
+          });
+          await c.query(`listen ${PG_CHANNEL}`);
+          // changes committed while not listening are found by the next read
+          wake();
+        } catch (err) {
+          onError(err as Error);
+          retry();
+        }
+      };
+      const retry = () => {
+        const c = conn;
+        conn = undefined;
+        c?.end().catch(() => undefined);
+        if (!stopped && !timer) timer = setTimeout(() => { timer = undefined; void connect(); }, RELISTEN_MS);
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        await conn?.end().catch(() => undefined);
+      };
+    };
+  }
+}
+
+interface PgListenConnection {
+  on(event: 'notification', fn: () => void): void;
+  on(event: 'error', fn: (err: Error) => void): void;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+interface CursorRow {
+  node: string;
+  delivered_seq: number | string;
+  delivered_at: string | null;
+  status: string;
+  last_error: string | null;
+  startup_time: string | null;
+  resync_requested: number | string | boolean;
+  updated_at: string | null;
+}
+
+function fromRow(r: CursorRow): NodeCursor {
+  return {
+    node: r.node,
+    deliveredSeq: Number(r.delivered_seq),
+    deliveredAt: r.delivered_at,
+    status: r.status,
+    lastError: r.last_error,
+    startupTime: r.startup_time,
+    resyncRequested: Number(r.resync_requested) !== 0,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toRow(p: CursorPatch): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (p.deliveredSeq !== undefined) out.delivered_seq = p.deliveredSeq;
+  if (p.deliveredAt !== undefined) out.delivered_at = p.deliveredAt;
+  if (p.status !== undefined) out.status = p.status;
+  if (p.lastError !== undefined) out.last_error = p.lastError === null ? null : p.lastError.slice(0, 1024);
+  if (p.startupTime !== undefined) out.startup_time = p.startupTime;
+  if (p.resyncRequested !== undefined) out.resync_requested = p.resyncRequested ? 1 : 0;
+  if (p.updatedAt !== undefined) out.updated_at = p.updatedAt;
+  return out;
+}
