@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessCheck } from '../http/access.js';
 import { isLoopback } from '../http/access.js';
-import { RealtimeError } from '../realtime/errors.js';
+import { problemHandler } from '../http/problem.js';
 import type { Realtime } from '../realtime/realtime.js';
 import type { RealtimeStore } from '../realtime/types.js';
 import type { Metrics } from './metrics.js';
@@ -36,12 +36,7 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthOptions): P
   app.addHook('onRequest', async (req) => {
     if (!isLoopbackClient(req)) opts.access(req);
   });
-  app.setErrorHandler((err: Error, req, reply) => {
-    const status = err instanceof RealtimeError ? err.status : (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) req.log.error({ err: err.message, url: req.url }, 'health request failed');
-    if (status === 401) void reply.header('www-authenticate', 'Basic realm="ara-server"');
-    return reply.code(status).type('application/problem+json').send({ type: 'about:blank', title: err.message, status });
-  });
+  app.setErrorHandler(problemHandler);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -73,6 +73,8 @@ export function isLoopback(host: string): boolean {
 export class Unauthorized extends AraError {
   readonly code = 'unauthorized';
   readonly status = 401;
+  /** what a problem answer tells the client to send (src/http/problem.ts) */
+  readonly challenge = 'Basic realm="ara-server"';
 }
 
 /** The client's address is not on the allow-list. */
