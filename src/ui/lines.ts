@@ -80,8 +80,12 @@ export function LinesScreen(props: { api: Api; scopes: string[] }) {
   const formHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
+    const wanted = search.trim();
+    // Only a new search starts again from page 1: on the first render nothing was typed, and
+    // going back to page 1 then would undo a "Next page" clicked within the debounce.
+    if (wanted === query) return;
     const t = setTimeout(() => {
-      setQuery(search.trim());
+      setQuery(wanted);
       setCursors([null]);
     }, 250);
     return () => clearTimeout(t);
