@@ -82,6 +82,15 @@ describe('a node from .conf files and a node from ara after ara import agree', s
     });
     const imported = await araCli(['-c', join(ara.dir, 'ara.conf'), 'import', ...paths]);
     assert.equal(imported.code, 0, imported.err + imported.out);
+    // The import ran in another process: the running server's switch index sees its rows at
+    // its next refresh ([dialplan] refresh), not at once. Calls must not race that refresh.
+    for (const [context, exten] of [['in', '150'], ['in', '200']]) {
+      const deadline = Date.now() + 20_000;
+      while ((await (await fetch(`${ara.url}/switch/${context}/${exten}`)).json() as { winner: unknown }).winner == null) {
+        if (Date.now() > deadline) throw new Error(`ara's realtime switch never saw ${exten}@${context} after the import`);
+        await sleep(100);
+      }
+    }
     const families = ['ps_endpoints', 'ps_auths', 'ps_aors', 'ps_contacts', 'ps_domain_aliases', 'ps_endpoint_id_ips', 'sippeers', 'sipusers', 'voicemail', 'extensions'];
     [fromFiles, fromAra] = await Promise.all([
       AsteriskNode.start({ ports: pa, files: adminFiles(pa) }),
