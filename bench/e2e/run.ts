@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import knexFactory from 'knex';
@@ -258,7 +258,8 @@ async function main(): Promise<void> {
       console.log(`| ${op} | ${d.length} | ${quantile(d, 0.5).toFixed(3)} | ${quantile(d, 0.99).toFixed(3)} |`);
     }
   }
-  console.log('\nNumbers from a busy machine: re-measure on a quiet one before quoting them.');
+  // Anything else running on the machine shows in every arm: say how busy it was.
+  console.log(`\nload average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
 }
 
 main().catch((e) => {
