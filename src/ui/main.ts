@@ -4,6 +4,7 @@ import { Api, ApiError, describe, type Me } from './api.js';
 import { ConfigFilesScreen } from './config-files.js';
 import { DialplanScreen } from './dialplan.js';
 import { HealthScreen } from './health.js';
+import { HistoryScreen } from './history.js';
 import { html } from './html.js';
 import { LinesScreen } from './lines.js';
 import { NodesScreen } from './nodes.js';
@@ -16,6 +17,7 @@ const SCREENS = [
   { route: 'dialplan', title: 'Dialplan' },
   { route: 'config-files', title: 'Config files' },
   { route: 'nodes', title: 'Nodes', optional: '/api/v1/nodes' },
+  { route: 'history', title: 'History', optional: '/api/v1/history?limit=1' },
   { route: 'health', title: 'Health' },
 ] as const;
 type Route = (typeof SCREENS)[number]['route'];
@@ -116,6 +118,7 @@ function App() {
       ${route === 'dialplan' ? html`<${DialplanScreen} api=${api} scopes=${me.scopes} />`
         : route === 'config-files' ? html`<${ConfigFilesScreen} api=${api} scopes=${me.scopes} />`
         : route === 'nodes' && offered.has('nodes') ? html`<${NodesScreen} api=${api} scopes=${me.scopes} />`
+        : route === 'history' && offered.has('history') ? html`<${HistoryScreen} api=${api} scopes=${me.scopes} />`
         : route === 'health' ? html`<${HealthScreen} api=${api} />`
         : html`<${LinesScreen} api=${api} scopes=${me.scopes} />`}
     </main>

@@ -192,8 +192,10 @@ describe('the web console', { skip: skipBrowser }, () => {
     assert.equal(await page.$('#dialplan-new-context'), null);
     // Screens of APIs this server does not have are not offered.
     const nodes = (await s.call('GET', '/api/v1/nodes', { token: ro })).status;
+    const history = (await s.call('GET', '/api/v1/history?limit=1', { token: ro })).status;
+    if (history === 200) await page.waitForSelector('nav a[href="#/history"]');
     const links = await page.$$eval('nav[aria-label=Screens] a', (a) => a.map((x) => x.getAttribute('href')));
-    assert.deepEqual(links, ['#/lines', '#/dialplan', '#/config-files', ...(nodes === 200 ? ['#/nodes'] : []), '#/health']);
+    assert.deepEqual(links, ['#/lines', '#/dialplan', '#/config-files', ...(nodes === 200 ? ['#/nodes'] : []), ...(history === 200 ? ['#/history'] : []), '#/health']);
     await page.screenshot({ path: join(chromium.artifacts, 'read-only.png') });
     await page.browserContext().close();
   });

@@ -31,6 +31,8 @@ describe('the console\'s Nodes screen', { skip }, () => {
   test('status, last error and resync; read-only tokens get no resync button', async () => {
     const rw = await s.token(['read', 'write'], 'ops');
     const page = await signIn(chromium, s.url, rw);
+    // an optional screen: its link appears once /api/v1/nodes answers
+    await page.waitForSelector('nav a[href="#/nodes"]');
     await page.click('nav a[href="#/nodes"]');
     await page.waitForSelector('tr[data-node="ast2"]');
     await page.waitForFunction(`document.querySelector('tr[data-node="ast1"]').innerText.includes('ECONNREFUSED')`);
@@ -44,6 +46,7 @@ describe('the console\'s Nodes screen', { skip }, () => {
     await page.browserContext().close();
 
     const ro = await signIn(chromium, s.url, await s.token(['read'], 'auditor'));
+    await ro.waitForSelector('nav a[href="#/nodes"]');
     await ro.click('nav a[href="#/nodes"]');
     await ro.waitForSelector('tr[data-node="ast1"]');
     assert.equal((await ro.$$('button[aria-label^="Resync"]')).length, 0);
