@@ -7,7 +7,7 @@ import { buildApp } from './http/app.js';
 import { Metrics } from './health/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { startRetention } from './history/retention.js';
-import { PushService } from './push/service.js';
+import { DEFAULT_PUSH_OPTIONS, PushService } from './push/service.js';
 import { EventChangeLog } from './push/event-log.js';
 import { registerPushMetrics } from './push/metrics.js';
 
@@ -41,7 +41,7 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   // Stores without a change log of their own (LDAP) are pushed from ara's own writes.
   const unlogged = new Set([...runtime.stores.values()].filter((s) => s.kind === 'ldap').map((s) => s.name));
   const eventLog = unlogged.size > 0 && (settings.nodes ?? []).length > 0 ? new EventChangeLog(runtime.realtime.changes, unlogged) : undefined;
-  const push = new PushService(settings.nodes ?? [], [...runtime.changeLogs, ...(eventLog ? [eventLog] : [])], runtime.realtime, logger);
+  const push = new PushService(settings.nodes ?? [], [...runtime.changeLogs, ...(eventLog ? [eventLog] : [])], runtime.realtime, logger, { ...DEFAULT_PUSH_OPTIONS, ...(settings.push ? { leaseMs: settings.push.leaseMs } : {}) });
   registerPushMetrics(metrics.registry, push);
   try {
     // The realtime switch: load the dialplan indexes before answering (a store that is down is

@@ -14,4 +14,5 @@ export const ARA_CONF_SECTIONS: Readonly<Record<string, readonly string[] | 'nam
   dialplan: ['families', 'plain', 'refresh'],
   history: ['retention'],
   nodes: 'names', // the nodes changes are pushed to; read by the push surface
+  push: ['lease'],
 };

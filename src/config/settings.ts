@@ -5,7 +5,7 @@ import { families } from '../../schemas/index.js';
 import { ConfigError } from './errors.js';
 import { ARA_CONF_SECTIONS } from './ara-conf-keys.js';
 import { category, lastValue as last, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
-import { databaseOptionProblems } from './database-options.js';
+import { databaseOptionProblems, duration } from './database-options.js';
 import { expandEnv } from './env.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
 import { parseNode, type NodeConfig } from '../push/node-config.js';
@@ -28,6 +28,8 @@ import { parseNode, type NodeConfig } from '../push/node-config.js';
  *   refresh = 5              ; seconds between full reloads (rows changed behind ara's back); 0 = never
  *   [history]
  *   retention = 90           ; days of versions kept; 0 (the default) keeps all
+ *   [push]
+ *   lease = 15s              ; a node's delivery lease: takeover time when an instance dies
  */
 
 const listenSchema = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'listen must be HOST:PORT');
@@ -61,6 +63,8 @@ export const settingsSchema = z.object({
   }).optional(),
   /** `[history] retention`: days of versions kept (0 or left out: all) */
   history: z.object({ retentionDays: z.number().min(0) }).optional(),
+  /** `[push] lease`: how long a node's delivery lease lasts unrenewed, ms (left out: 15 s) */
+  push: z.object({ leaseMs: z.number().int().min(1000).max(3_600_000) }).optional(),
   /** Asterisk nodes kept in step by push (`[nodes]`, src/push/node-config.ts); left out, none */
   nodes: z.array(z.custom<NodeConfig>()).optional(),
   /** where the settings came from, for messages */
@@ -198,6 +202,7 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { sett
     },
     dialplan: attempt(() => dialplanSection(category(conf, 'dialplan'), file), undefined),
     history: attempt(() => historySection(category(conf, 'history'), file), undefined),
+    ...(last(category(conf, 'push'), 'lease') !== undefined ? { push: attempt(() => pushSection(category(conf, 'push'), file), undefined) } : {}),
     nodes: (category(conf, 'nodes')?.variables ?? []).flatMap((v) => {
       const node = attempt(() => parseNode(v.name, v.value, env), undefined);
       return node ? [node] : [];
@@ -242,6 +247,14 @@ function historySection(cat: ConfCategory | undefined, file: string): NonNullabl
   const m = /^(\d+(?:\.\d+)?)\s*d?$/.exec(v.trim());
   if (!m) throw new ConfigError(`${file}: [history] retention must be a number of days (0 = keep everything), not '${v}'`);
   return { retentionDays: Number(m[1]) };
+}
+
+/** `[push]`: `lease = 15s` (a duration as stale_if_error takes: 500ms, 15s, 1m), 1 s to 1 h. */
+function pushSection(cat: ConfCategory | undefined, file: string): NonNullable<Settings['push']> {
+  const v = last(cat, 'lease')!;
+  const parsed = duration.safeParse(v);
+  if (!parsed.success || parsed.data < 1000 || parsed.data > 3_600_000) throw new ConfigError(`${file}: [push] lease must be a duration from 1s to 1h (e.g. 15s), not '${v}'`);
+  return { leaseMs: parsed.data };
 }
 
 /** `sqlite:` paths are relative to ara.conf; `${ARA_DATA_DIR}` names the data directory. */

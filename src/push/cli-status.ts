@@ -12,6 +12,8 @@ export interface NodeRow {
   status: string;
   lag: number | null;
   delivered: string;
+  /** the instance delivering to the node and until when, from the first database with leases */
+  lease: string;
   lastError: string | null;
 }
 
@@ -30,6 +32,7 @@ export async function nodeRows(nodes: readonly NodeConfig[], logs: readonly Chan
     let status = 'never connected';
     let lastError: string | null = null;
     let delivered: string | null = null;
+    let lease: string | null = null;
     for (const { log, last } of ready) {
       const c = await log.cursor(n.name).catch(() => null);
       if (!c) {
@@ -40,16 +43,17 @@ export async function nodeRows(nodes: readonly NodeConfig[], logs: readonly Chan
       status = c.resyncRequested ? 'resync requested' : c.status;
       lastError = c.lastError ?? lastError;
       if (c.deliveredAt && (!delivered || c.deliveredAt > delivered)) delivered = c.deliveredAt;
+      if (lease === null && c.leaseOwner !== undefined) lease = c.leaseOwner ? `${c.leaseOwner} until ${c.leaseUntil}` : 'free';
     }
     if (ready.length === 0) lag = null;
-    rows.push({ name: n.name, mode: n.mode === 'push' ? `push/${n.wizard}` : n.mode, url: n.baseUrl, status, lag, delivered: delivered ?? '-', lastError });
+    rows.push({ name: n.name, mode: n.mode === 'push' ? `push/${n.wizard}` : n.mode, url: n.baseUrl, status, lag, delivered: delivered ?? '-', lease: lease ?? '-', lastError });
   }
   return rows;
 }
 
 export function formatNodeRows(rows: readonly NodeRow[]): string {
-  const head = ['NODE', 'MODE', 'STATUS', 'LAG', 'LAST DELIVERED', 'URL', 'LAST ERROR'];
-  const cells = rows.map((r) => [r.name, r.mode, r.status, r.lag === null ? '?' : String(r.lag), r.delivered, r.url, r.lastError ?? '-']);
+  const head = ['NODE', 'MODE', 'STATUS', 'LAG', 'LAST DELIVERED', 'URL', 'LEASE', 'LAST ERROR'];
+  const cells = rows.map((r) => [r.name, r.mode, r.status, r.lag === null ? '?' : String(r.lag), r.delivered, r.url, r.lease, r.lastError ?? '-']);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   return [head, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ')).join('\n');
 }

@@ -1,4 +1,7 @@
-import type { ChangeLog, LoggedChange } from '../realtime/change-log.js';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { LeaseLost, type ChangeLog, type Fence, type LoggedChange } from '../realtime/change-log.js';
 import { UnknownFamily } from '../realtime/errors.js';
 import type { Logger, Realtime } from '../realtime/realtime.js';
 import type { Row } from '../realtime/types.js';
@@ -31,6 +34,18 @@ export interface DelivererOptions {
   backoffMaxMs: number;
   /** most objects kept in the failed list */
   maxFailures: number;
+  /**
+   * How long a node's lease lasts without renewal, ms: the longest another instance waits to
+   * take a node over from one that died. Renewed every fifth of it while held.
+   */
+  leaseMs: number;
+  /** this ara-server instance, as the leases name it */
+  instance: string;
+}
+
+/** hostname:pid:random, unique per process even where pids repeat (containers) */
+export function instanceId(): string {
+  return `${hostname().slice(0, 100)}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
 /** rows read at once when a batch is delivered */
@@ -43,6 +58,8 @@ export const DEFAULT_DELIVERER_OPTIONS: DelivererOptions = {
   backoffMinMs: 250,
   backoffMaxMs: 10_000,
   maxFailures: 1000,
+  leaseMs: 15_000,
+  instance: instanceId(),
 };
 
 export interface FailedObject {
@@ -57,7 +74,8 @@ export interface NodeStatus {
   url: string;
   mode: NodeConfig['mode'];
   wizard: NodeConfig['wizard'];
-  state: 'starting' | 'connected' | 'resyncing' | 'disconnected' | 'stopped';
+  /** standby: another ara-server instance holds the node's lease and delivers */
+  state: 'starting' | 'standby' | 'connected' | 'resyncing' | 'disconnected' | 'stopped';
   connected: boolean;
   startup_time: string | null;
   /** changes logged and not yet delivered, over every database */
@@ -71,6 +89,8 @@ export interface NodeStatus {
   /** objects sent since ara-server started */
   objects_sent: number;
   failed: FailedObject[];
+  /** the instance delivering to the node (per the first database that has leases) and until when */
+  lease: { owner: string | null; until: string | null; mine: boolean } | null;
 }
 
 interface LogState {
@@ -109,6 +129,16 @@ export class NodeDeliverer {
   private knownStartup: string | null = null;
   private failures = new Map<string, FailedObject>();
   private readonly st: NodeStatus;
+  /**
+   * The node's lease while this instance holds it: the epoch of the claim in each database that
+   * has leases, and until when (this process's monotonic clock) it may still send. The database
+   * lets the lease expire `leaseMs` after the last renewal began; sending stops `margin` before.
+   */
+  private lease: { epochs: Map<LogState, number>; sendUntil: number } | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  /** the logs whose lease the last look needed */
+  private leased = new Set<LogState>();
+  private renewing: Promise<void> | undefined;
 
   constructor(
     readonly node: NodeConfig,
@@ -125,7 +155,7 @@ export class NodeDeliverer {
     this.st = {
       name: node.name, url: node.baseUrl, mode: node.mode, wizard: node.wizard, state: 'starting', connected: false,
       startup_time: null, lag: 0, delivered_seq: {}, last_delivered_at: null, last_error: null, last_error_at: null,
-      last_resync: null, objects_sent: 0, failed: [],
+      last_resync: null, objects_sent: 0, failed: [], lease: null,
     };
   }
 
@@ -137,6 +167,14 @@ export class NodeDeliverer {
     this.stopped = true;
     this.wake();
     await this.running;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.renewing;
+    // nothing is in flight any more: hand the node over at once rather than at expiry
+    const held = this.lease;
+    this.lease = undefined;
+    if (held) {
+      for (const [l, epoch] of held.epochs) await l.log.releaseLease!(this.node.name, { owner: this.opts.instance, epoch }).catch(() => undefined);
+    }
     this.ari.close();
     this.st.state = 'stopped';
   }
@@ -147,34 +185,54 @@ export class NodeDeliverer {
     this.wakeUp?.();
   }
 
-  /** Push the whole set at the next turn. */
+  /**
+   * Push the whole set at the next turn. Recorded in the databases too: the instance holding
+   * the node's lease may be another one, and it finds the request at its next probe.
+   */
   resync(): void {
     this.resyncWanted = true;
+    if (this.lease === undefined) for (const l of this.leased) void l.log.requestResync(this.node.name).catch(() => undefined);
     this.wake();
   }
 
   async status(): Promise<NodeStatus> {
     let lag = 0;
+    let lease: NodeStatus['lease'] = null;
     for (const l of this.logs) {
-      if (!l.ready) continue;
       try {
-        lag += Math.max(0, (await l.log.lastSeq()) - l.cursor);
+        // another instance delivers: its cursor is the one that counts
+        const shared = l.log.leases !== undefined && (await l.log.leases());
+        const c = shared ? await l.log.cursor(this.node.name) : null;
+        if (shared && lease === null) lease = { owner: c?.leaseOwner ?? null, until: c?.leaseUntil ?? null, mine: this.lease !== undefined && c?.leaseOwner === this.opts.instance };
+        const cursor = l.ready && this.lease ? l.cursor : c ? c.deliveredSeq : l.ready ? l.cursor : undefined;
+        if (cursor === undefined) continue;
+        this.st.delivered_seq[l.log.database] = cursor;
+        lag += Math.max(0, (await l.log.lastSeq()) - cursor);
       } catch {
         // the database is down; the lag is unknown, the rest still true
       }
-      this.st.delivered_seq[l.log.database] = l.cursor;
     }
-    return { ...this.st, lag, delivered_seq: { ...this.st.delivered_seq }, failed: [...this.failures.values()] };
+    return { ...this.st, lag, lease, delivered_seq: { ...this.st.delivered_seq }, failed: [...this.failures.values()] };
   }
 
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
       try {
+        if (!(await this.holdLease())) {
+          // another instance delivers; writes do not wake a standby, its poll claims in time
+          await this.sleep(this.opts.pollMs, false);
+          continue;
+        }
         const progressed = await this.turn();
         failures = 0;
         if (!progressed) await this.sleep(this.untilNextLook());
       } catch (err) {
+        if (err instanceof LeaseLost) {
+          this.log.warn({ node: this.node.name, database: err.database }, 'push lease lost to another instance; standing by');
+          this.dropLease();
+          continue;
+        }
         failures++;
         await this.fault(err);
         const wait = Math.min(this.opts.backoffMaxMs, this.opts.backoffMinMs * 2 ** Math.min(failures - 1, 16));
@@ -182,6 +240,117 @@ export class NodeDeliverer {
         await this.sleep(wait * (0.75 + Math.random() * 0.5), false);
       }
     }
+  }
+
+  /** Logs shared with other instances through leases (SQL databases migrated for them). */
+  private async leasedLogs(): Promise<LogState[]> {
+    const out: LogState[] = [];
+    for (const l of this.logs) if (l.log.leases && l.log.claimLease && (await l.log.ready()) && (await l.log.leases())) out.push(l);
+    return out;
+  }
+
+  /** How long before the database lets the lease expire this instance stops sending, ms. */
+  private get margin(): number {
+    return Math.floor(this.opts.leaseMs / 3);
+  }
+
+  /**
+   * True while this instance holds the node's lease in every database that has leases (claimed
+   * in ara.conf's order, so instances configured alike never split a node between them).
+   */
+  private async holdLease(): Promise<boolean> {
+    const leased = await this.leasedLogs();
+    this.leased = new Set(leased);
+    if (leased.length === 0) return true;
+    if (this.lease && leased.every((l) => this.lease!.epochs.has(l)) && performance.now() < this.lease.sendUntil) return true;
+    if (this.lease) {
+      // renewals failed (database unreachable) until the lease ran out: claim again, from scratch
+      this.log.warn({ node: this.node.name }, 'push lease could not be renewed in time; claiming it again');
+      this.dropLease();
+    }
+    const began = performance.now();
+    const epochs = new Map<LogState, number>();
+    for (const l of leased) {
+      const epoch = await l.log.claimLease!(this.node.name, this.opts.instance, this.opts.leaseMs).catch((err: unknown) => {
+        this.log.warn({ node: this.node.name, database: l.log.database, err: (err as Error).message }, 'claiming the push lease failed');
+        return null;
+      });
+      if (epoch === null) {
+        // part of the node is another instance's: give back what was just taken
+        for (const [held, e] of epochs) await held.log.releaseLease!(this.node.name, { owner: this.opts.instance, epoch: e }).catch(() => undefined);
+        this.st.state = 'standby';
+        return false;
+      }
+      epochs.set(l, epoch);
+    }
+    // a new holder trusts nothing it knew: the cursors, the resync owed and the node's startup
+    // time are read again from the databases, where the previous holder left them
+    this.dropLease();
+    this.lease = { epochs, sendUntil: began + this.opts.leaseMs - this.margin };
+    this.log.info({ node: this.node.name, instance: this.opts.instance }, 'push lease taken');
+    this.leaseTimer ??= setInterval(() => void (this.renewing ??= this.renew().finally(() => (this.renewing = undefined))), Math.max(50, Math.floor(this.opts.leaseMs / 5)));
+    this.leaseTimer.unref();
+    return true;
+  }
+
+  private async renew(): Promise<void> {
+    const held = this.lease;
+    if (!held || this.stopped) return;
+    const began = performance.now();
+    for (const [l, epoch] of held.epochs) {
+      let ok: boolean;
+      try {
+        ok = await l.log.renewLease!(this.node.name, { owner: this.opts.instance, epoch }, this.opts.leaseMs);
+      } catch (err) {
+        // the database is away: the lease runs out on its own unless a later renewal gets through
+        this.log.warn({ node: this.node.name, database: l.log.database, err: (err as Error).message }, 'renewing the push lease failed');
+        return;
+      }
+      if (!ok) {
+        if (this.lease === held) {
+          this.log.warn({ node: this.node.name, database: l.log.database }, 'push lease lost to another instance; standing by');
+          this.dropLease();
+          this.wake();
+        }
+        return;
+      }
+    }
+    if (this.lease === held) held.sendUntil = began + this.opts.leaseMs - this.margin;
+  }
+
+  /** Forgets the lease and everything learnt while holding it. */
+  private dropLease(): void {
+    this.lease = undefined;
+    for (const l of this.logs) {
+      l.ready = false;
+      l.gap = undefined;
+      l.sent.clear();
+    }
+    this.resyncWanted = false;
+    this.resyncState = undefined;
+    this.knownStartup = null;
+    // the new holder looks at the node first (reachable? restarted?)
+    this.st.connected = false;
+    this.lastProbe = 0;
+    this.st.state = 'standby';
+  }
+
+  /**
+   * Throws unless this instance may still send to the node: called right before each request,
+   * so a holder whose lease ran out (renewals failed) or was taken sends nothing more.
+   */
+  private fence(): void {
+    if (this.leased.size === 0) return;
+    const database = [...this.leased][0]!.log.database;
+    if (this.lease === undefined || performance.now() >= this.lease.sendUntil) throw new LeaseLost(this.node.name, database);
+  }
+
+  /** The fence of one log's cursor writes: the claim of this instance, when the log has leases. */
+  private fenceOf(l: LogState): Fence | undefined {
+    if (!this.leased.has(l)) return undefined;
+    const epoch = this.lease?.epochs.get(l);
+    if (epoch === undefined) throw new LeaseLost(this.node.name, l.log.database);
+    return { owner: this.opts.instance, epoch };
   }
 
   /** One look: is the node there (and did it restart), then deliver what is pending. True when work was done. */
@@ -278,7 +447,7 @@ export class NodeDeliverer {
     const at = new Date().toISOString();
     this.st.last_delivered_at = at;
     this.st.last_error = null;
-    await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, deliveredAt: at, status: 'connected', lastError: null, startupTime: this.knownStartup });
+    await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, deliveredAt: at, status: 'connected', lastError: null, startupTime: this.knownStartup }, this.fenceOf(l));
     return true;
   }
 
@@ -313,6 +482,7 @@ export class NodeDeliverer {
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, reader));
     for (const module of reloads) {
       try {
+        this.fence();
         await this.ari.reloadModule(module);
       } catch (err) {
         if (!(err instanceof ObjectRefused)) throw err;
@@ -320,9 +490,11 @@ export class NodeDeliverer {
       }
     }
     if (this.node.mode === 'push' && this.invalidator && pruned.length > 0) {
+      this.fence();
       await this.invalidator.expire([], pruned.map((p) => ({ tech: PRUNED[p.table]!, name: p.key })));
     }
     if (this.node.mode === 'invalidate') {
+      this.fence();
       await this.invalidator!.expire(work.map((w) => ({ type: w.kind.type, id: w.id })), pruned.map((p) => ({ tech: PRUNED[p.table]!, name: p.key })));
       this.st.objects_sent += work.length + pruned.length;
       return;
@@ -365,6 +537,7 @@ export class NodeDeliverer {
       while (next < items.length && fatal === undefined && !this.stopped) {
         const w = items[next++]!;
         try {
+          this.fence();
           await send(w);
           done?.(w);
           this.st.objects_sent++;
@@ -398,6 +571,8 @@ export class NodeDeliverer {
     const started = Date.now();
     this.st.state = 'resyncing';
     if (!this.resyncState) {
+      // owed until done, so another instance that takes the node over midway does it again
+      for (const l of this.logs) if (l.ready) await l.log.saveCursor(this.node.name, { resyncRequested: true }, this.fenceOf(l));
       const marks = new Map<LogState, number>();
       for (const l of this.logs) if (l.ready) marks.set(l, await l.log.lastSeq());
       this.resyncState = { marks, sent: new Set() };
@@ -430,7 +605,7 @@ export class NodeDeliverer {
       l.cursor = Math.max(l.cursor, seq);
       l.gap = undefined;
       l.sent.clear();
-      await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, status: 'connected', lastError: null, startupTime: this.knownStartup, resyncRequested: false });
+      await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, status: 'connected', lastError: null, startupTime: this.knownStartup, resyncRequested: false }, this.fenceOf(l));
     }
     this.resyncWanted = false;
     this.resyncState = undefined;
@@ -461,7 +636,7 @@ export class NodeDeliverer {
     // A resync still owed is recorded with the cursor, so an ara-server that stops before it
     // is done owes it still when it starts again.
     const owed = this.resyncWanted ? { resyncRequested: true } : {};
-    for (const l of this.logs) if (l.ready) await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, ...patch, ...owed });
+    for (const l of this.logs) if (l.ready) await l.log.saveCursor(this.node.name, { deliveredSeq: l.cursor, ...patch, ...owed }, this.fenceOf(l));
   }
 
   private untilNextLook(): number {

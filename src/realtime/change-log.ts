@@ -25,9 +25,26 @@ export interface NodeCursor {
   startupTime: string | null;
   resyncRequested: boolean;
   updatedAt: string | null;
+  /** the ara-server instance delivering to the node (null: nobody) and until when (ISO, the database's clock) */
+  leaseOwner?: string | null;
+  leaseUntil?: string | null;
 }
 
-export type CursorPatch = Partial<Omit<NodeCursor, 'node'>>;
+export type CursorPatch = Partial<Omit<NodeCursor, 'node' | 'leaseOwner' | 'leaseUntil'>>;
+
+/** Who writes a cursor: the lease holder and the epoch of its claim. */
+export interface Fence {
+  owner: string;
+  epoch: number;
+}
+
+/** The lease of a node moved to another instance (or expired and was claimed): stop delivering. */
+export class LeaseLost extends Error {
+  constructor(readonly node: string, readonly database: string) {
+    super(`the push lease of node '${node}' in database '${database}' is held by another instance`);
+    this.name = 'LeaseLost';
+  }
+}
 
 export interface ChangeLog {
   /** the database's name in ara.conf */
@@ -42,8 +59,22 @@ export interface ChangeLog {
   firstSeq(): Promise<number | null>;
   cursor(node: string): Promise<NodeCursor | null>;
   cursors(): Promise<NodeCursor[]>;
-  /** creates the node's row when missing */
-  saveCursor(node: string, patch: CursorPatch): Promise<void>;
+  /**
+   * Creates the node's row when missing. With a fence, writes only while that claim still holds
+   * the lease (else throws LeaseLost): a deposed holder never moves the cursor.
+   */
+  saveCursor(node: string, patch: CursorPatch, fence?: Fence): Promise<void>;
+  /**
+   * Leases, where several ara-server instances share the database: true when the database has
+   * them (migrated). Absent for a log only this process sees (the in-process log).
+   */
+  leases?(): Promise<boolean>;
+  /** Claims the node's lease for `ms` when free, expired or already ours; the new epoch, or null when another instance holds it. */
+  claimLease?(node: string, owner: string, ms: number): Promise<number | null>;
+  /** Extends a lease still held under `epoch` by `ms` from now; false when it was lost. */
+  renewLease?(node: string, fence: Fence, ms: number): Promise<boolean>;
+  /** Gives a lease up (graceful stop), so another instance takes the node at once. */
+  releaseLease?(node: string, fence: Fence): Promise<void>;
   /** marks nodes (all when none named) for a full resync; the number of rows marked */
   requestResync(node?: string): Promise<number>;
   /** deletes entries every node has (seq <= `upTo`) or older than `before` (ISO); the count */

@@ -54,6 +54,10 @@ function suite(label: string, open: () => Promise<{ store: SqlStore; done: () =>
         store.forgetTables();
         for (const def of [...families, astConfig]) await assertMatches(store, def);
         assert.deepEqual((await migrateStatus(store.knex)).pending, []);
+        // the push leases live beside each node's cursor
+        const nodes = (await store.describe('ara_push_nodes', true))!;
+        for (const c of ['lease_owner', 'lease_until', 'lease_epoch']) assert.ok(nodes.byName.has(c), `ara_push_nodes.${c}`);
+        assert.equal(nodes.byName.get('lease_epoch')!.nullable, false);
 
         if (store.kind === 'pg') {
           // The contact lookup of every REGISTER (`id LIKE '<aor>;@%'`) is served by an index.

@@ -29,7 +29,7 @@ const status = z.object({
   url: z.string().describe('the node\'s ARI base, without credentials'),
   mode: z.enum(['push', 'invalidate']),
   wizard: z.enum(['memory', 'astdb']),
-  state: z.enum(['starting', 'connected', 'resyncing', 'disconnected', 'stopped']),
+  state: z.enum(['starting', 'standby', 'connected', 'resyncing', 'disconnected', 'stopped']).describe('standby: another ara-server instance holds the node\'s lease and delivers'),
   connected: z.boolean(),
   startup_time: z.string().nullable().describe("the node's Asterisk startup time; a change means it restarted"),
   lag: z.int().describe('changes logged and not yet on the node'),
@@ -40,6 +40,11 @@ const status = z.object({
   last_resync: z.object({ at: z.string(), objects: z.int(), pushed: z.int(), ms: z.int() }).nullable(),
   objects_sent: z.int(),
   failed: z.array(failed).describe('objects the node refused, with its reason; the rest is delivered'),
+  lease: z.object({
+    owner: z.string().nullable().describe('the ara-server instance delivering to the node (hostname:pid:random); null when none'),
+    until: z.string().nullable().describe('when the lease runs out unless renewed (the database\'s clock)'),
+    mine: z.boolean().describe('this instance holds it'),
+  }).nullable().describe('null where the databases keep no leases (not migrated, or no SQL database)'),
 });
 const reloadBody = z.strictObject({ module: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).describe('an Asterisk module, e.g. chan_sip.so or res_pjsip.so') });
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ChangeLog, ChangeOp, CursorPatch, LoggedChange, NodeCursor } from '../../realtime/change-log.js';
+import { LeaseLost, type ChangeLog, type ChangeOp, type CursorPatch, type Fence, type LoggedChange, type NodeCursor } from '../../realtime/change-log.js';
 import type { SqlStore } from './store.js';
 
 const CHANGES = 'ara_changes';
@@ -12,6 +12,8 @@ const RELISTEN_MS = 5000;
 export class SqlChangeLog implements ChangeLog {
   readonly database: string;
   private readonly knex: Knex;
+  private leaseColumns = false;
+  private readonly rowsMade = new Set<string>();
 
   constructor(private readonly store: SqlStore) {
     this.database = store.name;
@@ -48,9 +50,15 @@ export class SqlChangeLog implements ChangeLog {
     return ((await this.knex(NODES).select('*').orderBy('node')) as CursorRow[]).map(fromRow);
   }
 
-  async saveCursor(node: string, patch: CursorPatch): Promise<void> {
+  async saveCursor(node: string, patch: CursorPatch, fence?: Fence): Promise<void> {
     const cols = toRow(patch);
     cols.updated_at = new Date().toISOString();
+    if (fence) {
+      // the holder's row exists (claiming made it); a deposed holder's write changes nothing
+      const held = await this.knex(NODES).where({ node, lease_owner: fence.owner, lease_epoch: fence.epoch }).update(cols);
+      if (held === 0) throw new LeaseLost(node, this.database);
+      return;
+    }
     const n = await this.knex(NODES).where('node', node).update(cols);
     if (n > 0) return;
     try {
@@ -59,6 +67,69 @@ export class SqlChangeLog implements ChangeLog {
       // another writer created it meanwhile
       await this.knex(NODES).where('node', node).update(cols);
     }
+  }
+
+  async leases(): Promise<boolean> {
+    if (this.leaseColumns) return true;
+    const info = await this.store.describe(NODES, true);
+    this.leaseColumns = info?.byName.has('lease_epoch') ?? false;
+    return this.leaseColumns;
+  }
+
+  /**
+   * PostgreSQL and MariaDB: the row is locked FOR UPDATE SKIP LOCKED, so two instances claiming
+   * at once never wait on each other: the one that finds the row locked moves on (and tries at
+   * its next poll). SQLite has one writer at a time: one conditional UPDATE decides. Expiry is
+   * judged by the database's clock, so the instances' clocks need not agree.
+   */
+  async claimLease(node: string, owner: string, ms: number): Promise<number | null> {
+    await this.ensureRow(node);
+    const now = this.nowSql();
+    if (this.store.kind === 'sqlite') {
+      return this.knex.transaction(async (trx) => {
+        const n = await trx(NODES)
+          .where('node', node)
+          .where((q) => q.whereNull('lease_owner').orWhereNull('lease_until').orWhere('lease_owner', owner).orWhere('lease_until', '<', trx.raw(now)))
+          .update({ lease_owner: owner, lease_epoch: trx.raw('lease_epoch + 1'), lease_until: trx.raw(`${now} + ?`, [ms]) });
+        if (n === 0) return null;
+        const row = (await trx(NODES).select('lease_epoch').where('node', node).first()) as { lease_epoch: number | string };
+        return Number(row.lease_epoch);
+      });
+    }
+    return this.knex.transaction(async (trx) => {
+      const found = await trx.raw(`select lease_owner, lease_until, lease_epoch, ${now} as now from ${NODES} where node = ? for update skip locked`, [node]);
+      const row = rowsOf(found)[0] as { lease_owner: string | null; lease_until: number | string | null; lease_epoch: number | string; now: number | string } | undefined;
+      // locked: another instance is claiming or renewing right now
+      if (!row) return null;
+      const free = row.lease_owner === null || row.lease_owner === owner || row.lease_until === null || Number(row.lease_until) < Number(row.now);
+      if (!free) return null;
+      const epoch = Number(row.lease_epoch) + 1;
+      await trx(NODES).where('node', node).update({ lease_owner: owner, lease_epoch: epoch, lease_until: Number(row.now) + ms });
+      return epoch;
+    });
+  }
+
+  async renewLease(node: string, fence: Fence, ms: number): Promise<boolean> {
+    const n = await this.knex(NODES).where({ node, lease_owner: fence.owner, lease_epoch: fence.epoch }).update({ lease_until: this.knex.raw(`${this.nowSql()} + ?`, [ms]) });
+    return n > 0;
+  }
+
+  async releaseLease(node: string, fence: Fence): Promise<void> {
+    await this.knex(NODES).where({ node, lease_owner: fence.owner, lease_epoch: fence.epoch }).update({ lease_owner: null, lease_until: null });
+  }
+
+  /** A node's row, made on first claim: a node nobody delivered to yet owes a full resync. */
+  private async ensureRow(node: string): Promise<void> {
+    if (this.rowsMade.has(node)) return;
+    await this.knex(NODES).insert({ node, delivered_seq: 0, status: 'new', resync_requested: 1, updated_at: new Date().toISOString() }).onConflict('node').ignore();
+    this.rowsMade.add(node);
+  }
+
+  /** The database's clock in ms since 1970, as SQL (constant text per dialect). */
+  private nowSql(): string {
+    if (this.store.kind === 'pg') return '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
+    if (this.store.kind === 'mysql') return 'cast(unix_timestamp(current_timestamp(3)) * 1000 as signed)';
+    return "cast((julianday('now') - 2440587.5) * 86400000 as integer)";
   }
 
   async requestResync(node?: string): Promise<number> {
@@ -128,6 +199,14 @@ interface CursorRow {
   startup_time: string | null;
   resync_requested: number | string | boolean;
   updated_at: string | null;
+  lease_owner?: string | null;
+  lease_until?: number | string | null;
+}
+
+/** The rows of a raw select, whatever the driver (pg: .rows; mysql2: [rows, fields]). */
+function rowsOf(result: unknown): unknown[] {
+  if (Array.isArray(result)) return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+  return (result as { rows: unknown[] }).rows;
 }
 
 function fromRow(r: CursorRow): NodeCursor {
@@ -140,6 +219,8 @@ function fromRow(r: CursorRow): NodeCursor {
     startupTime: r.startup_time,
     resyncRequested: Number(r.resync_requested) !== 0,
     updatedAt: r.updated_at,
+    // absent until the database is migrated for leases
+    ...('lease_owner' in r ? { leaseOwner: r.lease_owner ?? null, leaseUntil: r.lease_until === null || r.lease_until === undefined ? null : new Date(Number(r.lease_until)).toISOString() } : {}),
   };
 }
 
