@@ -10,6 +10,10 @@ export interface Sent {
   type: string;
   id: string;
   fields?: { attribute: string; value: string }[];
+  /** the ARI user that sent it (instances of one test tell themselves apart by it) */
+  user: string;
+  /** when it reached the node (after `delayMs`), Date.now() */
+  at: number;
 }
 
 export class FakeAri {
@@ -24,6 +28,8 @@ export class FakeAri {
   /** `type/id` answered 503 once (a node that had a hiccup on one request) */
   failOnce = new Set<string>();
   authSeen = new Set<string>();
+  /** every PUT/DELETE is held this long before the node takes it, ms (a slow node, or a slow network) */
+  delayMs = 0;
   private server = http.createServer((req, res) => this.handle(req, res));
   port = 0;
 
@@ -43,15 +49,24 @@ export class FakeAri {
     if (!keep) this.objects.clear();
   }
 
-  url(query = ''): string {
-    return `http://ara:pw-not-in-logs@127.0.0.1:${this.port}/ari${query ? `?${query}` : ''}`;
+  url(query = '', user = 'ara'): string {
+    return `http://${user}:pw-not-in-logs@127.0.0.1:${this.port}/ari${query ? `?${query}` : ''}`;
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
+      if (this.delayMs > 0 && (req.method === 'PUT' || req.method === 'DELETE')) setTimeout(() => this.answer(req, res, body), this.delayMs);
+      else this.answer(req, res, body);
+    });
+  }
+
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    {
       this.authSeen.add(req.headers.authorization ?? '');
+      const user = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':')[0]!;
+      const at = Date.now();
       const send = (status: number, json?: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(json === undefined ? '' : JSON.stringify(json));
@@ -75,18 +90,18 @@ export class FakeAri {
       }
       if (req.method === 'PUT') {
         const fields = (JSON.parse(body) as { fields: Sent['fields'] }).fields!;
-        this.sent.push({ method: 'PUT', type, id, fields });
+        this.sent.push({ method: 'PUT', type, id, fields, user, at });
         if (this.failOnce.delete(key)) return send(503, { message: 'busy' });
         if (this.refuse.has(key)) return send(400, { message: `Creation of object '${id}' failed field value validation` });
         this.objects.set(key, fields);
         return send(200, fields);
       }
       if (req.method === 'DELETE') {
-        this.sent.push({ method: 'DELETE', type, id });
+        this.sent.push({ method: 'DELETE', type, id, user, at });
         if (!this.objects.delete(key)) return send(404, { message: `Object with id '${id}' not found` });
         return send(204);
       }
       send(405, { message: 'no' });
-    });
+    }
   }
 }
