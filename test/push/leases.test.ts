@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import pino from 'pino';
 import { defaultMappings, embeddedDefault } from '../../src/config/settings.js';
 import { parseNode } from '../../src/push/node-config.js';
 import { DEFAULT_PUSH_OPTIONS, PushService } from '../../src/push/service.js';
-import type { ChangeLog } from '../../src/realtime/change-log.js';
+import { LeaseLost, type ChangeLog } from '../../src/realtime/change-log.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 import { sqlStoreOf } from '../../src/stores/index.js';
 import { scratchDatabase, unavailable } from '../support/databases.js';
@@ -79,6 +79,18 @@ function neverBackwards(ari: FakeAri): void {
     last.set(s.id, v);
   }
 }
+
+/**
+ * A holder cut off from the database: its lease calls fail once `cut.on` (its cursor writes
+ * still reach the database, where the epoch fences them).
+ */
+const partition = (cut: { on: boolean }) => (l: ChangeLog): ChangeLog => new Proxy(l, {
+  get(t, p) {
+    if (cut.on && (p === 'claimLease' || p === 'renewLease')) return async () => { throw new Error('connection lost'); };
+    const v = Reflect.get(t, p, t) as unknown;
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+  },
+});
 
 const KINDS: [Kind, string | undefined][] = [['sqlite', undefined], ['pg', unavailable('pg')], ['mysql', unavailable('mysql')]];
 
@@ -151,16 +163,8 @@ for (const [kind, skip] of KINDS) {
       for (const i of instances.splice(0)) await i.close();
       ari.sent.length = 0;
       ari.objects.clear();
-      let cut = false;
-      // A's lease calls fail from `cut` on (a holder that lost the database); its cursor writes still reach it, fenced
-      const partition = (l: ChangeLog): ChangeLog => new Proxy(l, {
-        get(t, p) {
-          if (cut && (p === 'claimLease' || p === 'renewLease')) return async () => { throw new Error('connection lost'); };
-          const v = Reflect.get(t, p, t) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-        },
-      });
-      const a = await instance('A2', kind, db.url, dir, ari, 1500, partition);
+      const cut = { on: false };
+      const a = await instance('A2', kind, db.url, dir, ari, 1500, partition(cut));
       instances.push(a);
       await until('A2 holds the lease', async () => (await a.push.get('n1'))!.lease?.mine === true);
       const b = await instance('B2', kind, db.url, dir, ari, 1500);
@@ -175,7 +179,7 @@ for (const [kind, skip] of KINDS) {
         }
       });
       await until('A2 is delivering', () => ari.sent.filter((s) => s.user === 'A2').length >= 5);
-      cut = true;
+      cut.on = true;
       // newer versions written while the lease moves
       for (let i = 0; i < 60; i += 3) {
         await b.knex('ps_aors').where('id', `f${i}`).update({ max_contacts: 11 });
@@ -188,6 +192,76 @@ for (const [kind, skip] of KINDS) {
       assert.deepEqual(lateA.map((s) => `${s.type}/${s.id}`), [], 'A2 sent nothing once B2 delivered');
       neverBackwards(ari);
       ari.delayMs = 0;
+    });
+
+    test('a resync cut short by a takeover is done again by the next holder', async () => {
+      for (const i of instances.splice(0)) await i.close();
+      const cut = { on: false };
+      const a = await instance('A3', kind, db.url, dir, ari, 1500, partition(cut));
+      instances.push(a);
+      await until('A3 holds the lease', async () => (await a.push.get('n1'))!.lease?.mine === true);
+      const b = await instance('B3', kind, db.url, dir, ari, 1500);
+      instances.push(b);
+      await a.knex.transaction(async (tx) => {
+        for (let i = 0; i < 60; i++) await tx('ps_aors').insert({ id: `r${i}`, max_contacts: 1 });
+      });
+      const ids = ((await a.knex('ps_aors').select('id')) as { id: string }[]).map((r) => r.id);
+      await until('A3 delivered them', () => ids.filter((id) => id.startsWith('r')).every((id) => ari.objects.has(`aor/${id}`)));
+      // the node lost everything (a memory wizard after a crash): only a full resync brings it back
+      ari.objects.clear();
+      ari.sent.length = 0;
+      ari.delayMs = 30;
+      const before = (await a.push.get('n1'))!.last_resync;
+      a.push.resync('n1');
+      await until('A3 is resyncing', () => ari.sent.filter((s) => s.user === 'A3').length >= 5);
+      cut.on = true;
+      await until('every object back on the node', () => ids.every((id) => ari.objects.has(`aor/${id}`)), 60_000);
+      assert.ok(ari.sent.filter((s) => s.user === 'A3').length < ids.length, 'A3 was cut off midway');
+      await until('B3 finished the resync', async () => (await b.push.get('n1'))!.last_resync !== null);
+      assert.deepEqual((await a.push.get('n1'))!.last_resync, before, 'A3 never finished it');
+      ari.delayMs = 0;
+    });
+
+    test('lease primitives: held leases are refused to others until they run out, a deposed holder cannot move the cursor, a locked row is skipped', async () => {
+      const rt = await openRuntime({ ...embeddedDefault(dir), databases: { main: db.url }, mappings: defaultMappings('main', DRIVER[kind]), migrate: 'no', logLevel: 'silent' }, log);
+      const other = kind === 'sqlite' ? undefined : knexFactory({ client: kind === 'pg' ? 'pg' : 'mysql2', connection: db.url, pool: { min: 0, max: 1 } });
+      try {
+        const l = rt.changeLogs[0]!;
+        assert.equal(await l.leases!(), true);
+        const x1 = await l.claimLease!('m1', 'X', 60_000);
+        assert.equal(typeof x1, 'number');
+        assert.equal(await l.claimLease!('m1', 'Y', 60_000), null, 'held by X');
+        assert.equal((await l.cursor('m1'))!.leaseOwner, 'X');
+        assert.equal((await l.cursor('m1'))!.resyncRequested, true, 'a node new to the database owes a full resync');
+        await l.saveCursor('m1', { deliveredSeq: 5 }, { owner: 'X', epoch: x1! });
+        assert.equal(await l.renewLease!('m1', { owner: 'X', epoch: x1! }, 1), true);
+        await new Promise((r) => setTimeout(r, 50));
+        // X's lease ran out: Y claims it, and X's late writes change nothing
+        const y = await l.claimLease!('m1', 'Y', 60_000);
+        assert.equal(y, x1! + 1);
+        await assert.rejects(l.saveCursor('m1', { deliveredSeq: 9 }, { owner: 'X', epoch: x1! }), LeaseLost);
+        assert.equal((await l.cursor('m1'))!.deliveredSeq, 5);
+        assert.equal(await l.renewLease!('m1', { owner: 'X', epoch: x1! }, 60_000), false);
+        await l.releaseLease!('m1', { owner: 'X', epoch: x1! });
+        assert.equal((await l.cursor('m1'))!.leaseOwner, 'Y', 'only the holder releases');
+        await l.releaseLease!('m1', { owner: 'Y', epoch: y! });
+        assert.equal((await l.cursor('m1'))!.leaseOwner, null);
+        if (other) {
+          // another instance claiming at this very moment holds the row: skipped, not waited on
+          const tx = await other.transaction();
+          try {
+            await tx.raw('select * from ara_push_nodes where node = ? for update', ['m1']);
+            const r = await Promise.race([l.claimLease!('m1', 'Z', 60_000), new Promise((ok) => setTimeout(() => ok('still waiting after 5 s'), 5000))]);
+            assert.equal(r, null);
+          } finally {
+            await tx.commit();
+          }
+          assert.equal(await l.claimLease!('m1', 'Z', 60_000), y! + 1);
+        }
+      } finally {
+        await other?.destroy();
+        await rt.close();
+      }
     });
   });
 }
