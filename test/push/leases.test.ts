@@ -223,7 +223,7 @@ for (const [kind, skip] of KINDS) {
     });
 
     test('lease primitives: held leases are refused to others until they run out, a deposed holder cannot move the cursor, a locked row is skipped', async () => {
-      const rt = await openRuntime({ ...embeddedDefault(dir), databases: { main: db.url }, mappings: defaultMappings('main', DRIVER[kind]), migrate: 'no', logLevel: 'silent' }, log);
+      const rt = await openRuntime({ ...embeddedDefault(dir), databases: { main: db.url }, mappings: defaultMappings('main', DRIVER[kind]), migrate: 'yes', logLevel: 'silent' }, log);
       const other = kind === 'sqlite' ? undefined : knexFactory({ client: kind === 'pg' ? 'pg' : 'mysql2', connection: db.url, pool: { min: 0, max: 1 } });
       try {
         const l = rt.changeLogs[0]!;
