@@ -80,6 +80,17 @@ describe('strict configuration', () => {
     assert.equal(loadSettings({ configFile: file, env: {} }).source, file);
   });
 
+  test('[push] lease: a duration from 1 s to 1 h; anything else refused with the key and the value', () => {
+    const file = (v: string) => conf(`lease-${v.replace(/\W/g, '_')}.conf`, `[databases]\nmain => sqlite:./l.sqlite\n[push]\nlease = ${v}\n`);
+    assert.equal(loadSettings({ configFile: file('15s'), env: {} }).push?.leaseMs, 15_000);
+    assert.equal(loadSettings({ configFile: file('2m'), env: {} }).push?.leaseMs, 120_000);
+    assert.equal(loadSettings({ configFile: conf('nolease.conf', '[databases]\nmain => sqlite:./l.sqlite\n'), env: {} }).push, undefined);
+    for (const bad of ['soon', '500ms', '0', '2h']) {
+      assert.throws(() => loadSettings({ configFile: file(bad), env: {} }), new RegExp(`\\[push\\] lease must be a duration from 1s to 1h \\(e\\.g\\. 15s\\), not '${bad}'`));
+    }
+    assert.throws(() => loadSettings({ configFile: conf('leese.conf', '[databases]\nmain => sqlite:./l.sqlite\n[push]\nleese = 15s\n'), env: {} }), /\[push\] unknown key 'leese' \(known: lease\)/);
+  });
+
   test('database URL options: parsed once per driver, unknown ones refused by name', () => {
     const refused = (url: string, re: RegExp) => assert.throws(() => openStore('db', url), (e: unknown) => e instanceof ConfigError && re.test(e.message), url);
     refused(`sqlite:${join(dir, 'o.sqlite')}?cache_tll=5000`, /database 'db': unknown option 'cache_tll'/);
