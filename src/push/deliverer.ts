@@ -151,7 +151,9 @@ export class NodeDeliverer {
     private readonly onLogged: (database: string, tables: ReadonlySet<string>) => void = () => undefined,
   ) {
     this.logs = logs.map((l) => ({ log: l, ready: false, cursor: 0, sent: new Map() }));
-    this.ari = new AriClient(node);
+    // A request the node has not answered when the lease could run out is given up: what a
+    // deposed holder sent has landed (or been abandoned) before another instance may deliver.
+    this.ari = new AriClient({ ...node, timeoutMs: Math.min(node.timeoutMs, Math.max(100, Math.floor(opts.leaseMs / 3))) });
     this.st = {
       name: node.name, url: node.baseUrl, mode: node.mode, wizard: node.wizard, state: 'starting', connected: false,
       startup_time: null, lag: 0, delivered_seq: {}, last_delivered_at: null, last_error: null, last_error_at: null,

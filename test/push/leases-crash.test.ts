@@ -24,6 +24,10 @@ for (const [kind, skip] of KINDS) {
       const r = await killTheHolder({ kind, url: db.url, leaseMs: LEASE_MS, pollMs: POLL_MS });
       console.log(`${kind}: takeover ${r.takeoverMs} ms after kill -9 (lease ${r.leaseMs} ms, poll ${r.pollMs} ms; ${r.sentByKilled} objects sent before the kill)`);
       assert.equal(r.survivorBeforeKill, 0, 'the survivor stood by while the other held the lease');
+      // who delivers, shown on both sides: `ara nodes` and the API's status
+      assert.match(r.cliBeforeKill, new RegExp(`^n1\\s.*\\s\\S+:${r.killedPid}:[0-9a-f]{8} until \\d{4}-\\d\\d-\\d\\dT`, 'm'));
+      assert.match(r.leaseSeenBySurvivor?.owner ?? '', new RegExp(`:${r.killedPid}:`));
+      assert.equal(r.leaseSeenBySurvivor?.mine, false);
       assert.ok(r.sentByKilled > 0, 'killed mid-delivery');
       assert.deepEqual(r.missing, [], 'every change on the node at its latest version');
       assert.deepEqual(r.regressions, [], 'no object went back to an older version');

@@ -8,6 +8,7 @@ import { parseNode } from '../../src/push/node-config.js';
 import { DEFAULT_PUSH_OPTIONS, PushService } from '../../src/push/service.js';
 import { openRuntime } from '../../src/runtime.js';
 import { startAra, type RunningAra } from '../e2e/harness/ara.js';
+import { ara as araCli } from '../support/cli.js';
 import { FakeAri, type Sent } from './fake-ari.js';
 
 /**
@@ -44,6 +45,10 @@ export interface TakeoverResult {
   regressions: string[];
   /** PUTs of the survivor before the kill (must be none: it stood by) */
   survivorBeforeKill: number;
+  /** the killed process's pid, `ara nodes` and the survivor's view of the lease before the kill */
+  killedPid: number;
+  cliBeforeKill: string;
+  leaseSeenBySurvivor: { owner: string | null; until: string | null; mine: boolean } | null;
 }
 
 const DRIVER = { sqlite: 'sqlite3', pg: 'pgsql', mysql: 'mysql' } as const;
@@ -87,6 +92,8 @@ export async function killTheHolder(opts: TakeoverOptions): Promise<TakeoverResu
     survivor = { close: async () => { await push.stop(); await rt.close(); } };
     await push.start();
     await until('the survivor stands by', async () => (await push.get('n1'))!.state === 'standby', 30_000);
+    const leaseSeenBySurvivor = (await push.get('n1'))!.lease;
+    const cliBeforeKill = (await araCli(['-c', join(child.dir, 'ara.conf'), 'nodes'])).out;
 
     ari.delayMs = opts.delayMs ?? 150;
     const want = new Map<string, number>();
@@ -122,7 +129,7 @@ export async function killTheHolder(opts: TakeoverOptions): Promise<TakeoverResu
       if (version(s) < (last.get(s.id) ?? 0)) regressions.push(`aor/${s.id}: ${last.get(s.id)} then ${version(s)} (${s.user})`);
       last.set(s.id, version(s));
     }
-    return { takeoverMs, leaseMs: opts.leaseMs, pollMs, sentByKilled, missing, regressions, survivorBeforeKill };
+    return { takeoverMs, leaseMs: opts.leaseMs, pollMs, sentByKilled, missing, regressions, survivorBeforeKill, killedPid: childPid, cliBeforeKill, leaseSeenBySurvivor };
   } finally {
     await survivor?.close().catch(() => undefined);
     await child?.stop().catch(() => undefined);
