@@ -35,5 +35,6 @@ export function registerPushMetrics(registry: Registry, nodes: NodesService): vo
   perNode('ara_push_pending_changes', 'Changes logged and not yet delivered to the node', (n) => n.lag);
   perNode('ara_push_connected', '1 when the node answers ARI (or AMI in invalidate mode), else 0', (n) => (n.connected ? 1 : 0));
   perNode('ara_push_failed_objects', 'Objects the node refused (a value Asterisk rejects), still failed', (n) => n.failed.length);
+  perNode('ara_push_lease_held', '1 when this instance holds the node\'s delivery lease (delivers to it), 0 when another does; absent without leases', (n) => (n.lease ? (n.lease.mine ? 1 : 0) : undefined));
   perNode('ara_push_last_delivered_timestamp_seconds', 'When the node last took a change (Unix time); absent before the first', (n) => (n.last_delivered_at ? Date.parse(n.last_delivered_at) / 1000 : undefined));
 }

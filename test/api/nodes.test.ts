@@ -31,6 +31,10 @@ describe('API: nodes', () => {
     const n = r.json.items[0];
     assert.equal(n.url, `http://127.0.0.1:${ari.port}/ari`);
     assert.equal(n.mode, 'push');
+    // one instance: it holds the node's lease, named hostname:pid:random
+    const held = (await waitStatus(s, read, (x) => x.lease?.mine === true)).lease;
+    assert.match(held.owner, new RegExp(`^[^:]+:${process.pid}:[0-9a-f]{8}$`));
+    assert.ok(Date.parse(held.until) > Date.now() - 60_000);
     assert.doesNotMatch(r.text, /pw-not-in-logs/);
     assert.equal((await s.call('GET', '/api/v1/nodes')).status, 401);
     assert.equal((await s.call('GET', '/api/v1/nodes/nope', { token: read })).status, 404);
@@ -80,6 +84,7 @@ describe('metrics: push', () => {
     assert.match(text, /^ara_push_connected\{node="ast1"\} 1$/m);
     assert.match(text, /^ara_push_pending_changes\{node="ast1"\} 0$/m);
     assert.match(text, /^ara_push_failed_objects\{node="ast1"\} 0$/m);
+    assert.match(text, /^ara_push_lease_held\{node="ast1"\} 1$/m);
     // a node that stops answering shows as such at the next scrape
     ari.failAll = 503;
     const deadline = Date.now() + 10_000;
