@@ -104,6 +104,8 @@ interface LogState {
    * batch retried after a timeout does not send them again (what was sent is at least as new).
    */
   sent: Map<string, number>;
+  /** the database has leases (known once seen: migrations are not undone under a running server) */
+  shared?: boolean;
 }
 
 /** One object to bring in line: its kind, id, and the row (null when it is gone). */
@@ -247,7 +249,10 @@ export class NodeDeliverer {
   /** Logs shared with other instances through leases (SQL databases migrated for them). */
   private async leasedLogs(): Promise<LogState[]> {
     const out: LogState[] = [];
-    for (const l of this.logs) if (l.log.leases && l.log.claimLease && (await l.log.ready()) && (await l.log.leases())) out.push(l);
+    for (const l of this.logs) {
+      l.shared ||= l.log.leases !== undefined && l.log.claimLease !== undefined && (await l.log.ready()) && (await l.log.leases());
+      if (l.shared) out.push(l);
+    }
     return out;
   }
 
