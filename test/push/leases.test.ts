@@ -149,6 +149,13 @@ for (const [kind, skip] of KINDS) {
       neverBackwards(ari);
       assert.deepEqual([...new Set(ari.sent.map((s) => s.user))], ['A'], 'only the holder delivers');
 
+      // a resync asked of the instance standing by (the API may land on either) is done by the holder
+      const resynced = (await a.push.get('n1'))!.last_resync;
+      assert.equal(b.push.resync('n1'), true);
+      await until('A resyncs on B\'s request', async () => (await a.push.get('n1'))!.last_resync?.at !== resynced?.at);
+      assert.deepEqual([...new Set(ari.sent.map((s) => s.user))], ['A'], 'only the holder delivers');
+      neverBackwards(ari);
+
       // graceful stop: A gives the lease back, B takes the node at its next poll (not 60 s later)
       await a.close();
       await b.knex('ps_aors').insert({ id: 'after-stop', max_contacts: 7 });
