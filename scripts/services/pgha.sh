@@ -18,9 +18,11 @@ PGHA_MEMBERS=(n1 n2)
 PGHA_SCOPE=ara-pgha
 # Failover within seconds: the leader lock lives ttl seconds, Patroni wakes every loop_wait
 # and gives up on the DCS/PostgreSQL after retry_timeout (loop_wait + 2 * retry_timeout <= ttl).
-PGHA_TTL=8
+# The gap a client sees after the primary dies is about ttl + 0.5 s (promotion, haproxy's check).
+# Patroni's defaults (30/10/10) give ~30 s; 5/1/2 held on a 2-core machine at load average 12.
+PGHA_TTL=5
 PGHA_LOOP_WAIT=1
-PGHA_RETRY_TIMEOUT=3
+PGHA_RETRY_TIMEOUT=2
 
 pgha_port() { # KEY -> port picked at init (etcd, etcd_peer, n1_pg, n1_rest, n2_pg, n2_rest)
   awk -F= -v k="$1" '$1 == k { print $2 }' "$DIR/pgha/ports" 2>/dev/null
