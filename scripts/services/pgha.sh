@@ -5,7 +5,7 @@
 #   n1, n2    one Patroni each, managing its own PostgreSQL 15 (data dir, port, REST port);
 #             synchronous_mode: a commit is acknowledged once the replica has it
 #   haproxy   the one address clients use: it sends connections to the member whose Patroni
-#             answers 200 on GET /primary, and cuts the sessions of a member marked down
+#             answers 200 on /primary, and cuts the sessions of a member marked down
 #
 # The service's own port (ports file) is haproxy's; the others are picked at init and kept in
 # $DIR/pgha/ports. `up` starts whatever of these is not running (so after a member was killed it
@@ -65,8 +65,11 @@ pgha_init() {
   local d="$DIR/pgha" m k ports i=0
   [[ -f "$d/.initialised" ]] && return 0
   mkdir -p "$d/run" "$d/log" "$d/etcd"
-  read -r -a ports <<<"$(pick_ports 6)"
-  ((${#ports[@]} == 6)) || die "could not pick free ports"
+  # a few spare: a port freed by an earlier pick (the other services', haproxy's) may come again
+  local taken p
+  taken=" $(cut -d= -f2 "$DIR/ports" | tr '\n' ' ') "
+  read -r -a ports <<<"$(for p in $(pick_ports 10); do [[ "$taken" == *" $p "* ]] || echo "$p"; done | tr '\n' ' ')"
+  ((${#ports[@]} >= 6)) || die "could not pick free ports"
   : >"$d/ports"
   for k in etcd etcd_peer n1_pg n1_rest n2_pg n2_rest; do echo "$k=${ports[$i]}" >>"$d/ports"; i=$((i + 1)); done
   for m in "${PGHA_MEMBERS[@]}"; do
