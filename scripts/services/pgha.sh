@@ -100,6 +100,11 @@ restapi:
   connect_address: 127.0.0.1:$(pgha_port "${m}_rest")
 etcd3:
   hosts: 127.0.0.1:$(pgha_port etcd)
+# no /dev/watchdog for a throwaway test pair; the margin keeps Patroni from warning on every
+# loop that a watchdog could not fit in the short ttl (which it checks even when off)
+watchdog:
+  mode: 'off'
+  safety_margin: -1
 bootstrap:
   dcs:
     ttl: $PGHA_TTL
@@ -222,7 +227,7 @@ pgha_up() {
   hp="$(port_of pgha)"
   etcd_url="http://127.0.0.1:$(pgha_port etcd)"
   if ! pid_alive "$(pgha_pid etcd)"; then
-    pgha_start_bg etcd "$d/log/etcd.log" etcd --name ara-pgha --data-dir "$d/etcd" \
+    pgha_start_bg etcd "$d/log/etcd.log" etcd --name ara-pgha --data-dir "$d/etcd" --logger=zap \
       --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
       --listen-peer-urls "http://127.0.0.1:$(pgha_port etcd_peer)" \
       --initial-advertise-peer-urls "http://127.0.0.1:$(pgha_port etcd_peer)" \
