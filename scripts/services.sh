@@ -5,7 +5,7 @@
 # files and logs under $ARA_SVC_DIR and never touches a system-wide service
 # (no systemctl/service, no default ports, no /var/run).
 #
-# Usage: scripts/services.sh COMMAND [pg|mysql|ldap ...]   (default: all three)
+# Usage: scripts/services.sh COMMAND [pg|mysql|ldap|pgha ...]   (default: all)
 #
 #   install        install the missing Debian packages (apt-get; no-op when present)
 #   init   [NAMES] create $ARA_SVC_DIR (mktemp -d when unset), pick ports,
@@ -31,6 +31,8 @@
 #   ARA_TEST_LDAP_BIND_DN  cn=admin,dc=example,dc=com
 #   ARA_TEST_LDAP_PASSWORD ara
 #   ARA_TEST_LDAP_PORT
+#   ARA_TEST_PGHA_URL      postgres://ara:ara@127.0.0.1:PORT/ara_test through haproxy to the current
+#                          primary of a Patroni pair (see services/pgha.sh for the members' variables)
 #
 # Knobs: ARA_SVC_DIR, ARA_SVC_TIMEOUT (seconds to wait for a server, default 60).
 #
@@ -42,7 +44,7 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SERVICES_DIR="$SCRIPT_DIR/services"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
-ALL_SERVICES=(pg mysql ldap)
+ALL_SERVICES=(pg mysql ldap pgha)
 TIMEOUT="${ARA_SVC_TIMEOUT:-60}"
 MARKER=".ara-svc"
 
@@ -54,6 +56,8 @@ MARKER=".ara-svc"
 . "$SERVICES_DIR/mysql.sh"
 # shellcheck source=services/ldap.sh
 . "$SERVICES_DIR/ldap.sh"
+# shellcheck source=services/pgha.sh
+. "$SERVICES_DIR/pgha.sh"
 
 # ---------------------------------------------------------------- arguments
 
@@ -67,8 +71,9 @@ parse_services() { # sets SVCS to the validated, de-duplicated names (default: a
       pg|postgres|postgresql) n=(pg) ;;
       mysql|mariadb) n=(mysql) ;;
       ldap|slapd|openldap) n=(ldap) ;;
+      pgha|patroni) n=(pgha) ;;
       all) n=("${ALL_SERVICES[@]}") ;;
-      *) die "unknown service '$s' (expected: pg, mysql, ldap)" ;;
+      *) die "unknown service '$s' (expected: pg, mysql, ldap, pgha)" ;;
     esac
     for x in "${n[@]}"; do
       dup=""

@@ -3,7 +3,7 @@
 #
 #   1. npm run build (type-check + compile; fails fast)
 #   2. installs (when missing) and starts throwaway PostgreSQL, MariaDB and
-#      OpenLDAP servers on free loopback ports (scripts/services.sh)
+#      OpenLDAP servers and a PostgreSQL HA pair (Patroni) on free loopback ports (scripts/services.sh)
 #   3. runs every test/**/*.test.ts with node:test, connection info in ARA_TEST_* env vars
 #   4. stops the servers and deletes their data - also on failure or Ctrl-C
 #
@@ -61,7 +61,7 @@ fi
 services="${ARA_TEST_SERVICES:-all}"
 case "$services" in
   none | "") services_list=() ;;
-  all) services_list=(pg mysql ldap) ;;
+  all) services_list=(pg mysql ldap pgha) ;;
   *) read -r -a services_list <<<"${services//,/ }" ;;
 esac
 

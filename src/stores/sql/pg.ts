@@ -84,7 +84,16 @@ export const postgres: Dialect = {
         application_name: 'ara-server',
       } as unknown as string,
       acquireConnectionTimeout: options.connectTimeoutMs,
-      pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 30000 },
+      pool: {
+        min: 0,
+        max: options.poolMax,
+        idleTimeoutMillis: 30000,
+        // A query that ran out of time without an answer (a frozen server, a cut network, a
+        // primary dying during failover) leaves pg waiting on that connection for good: every
+        // later query on it would time out too. knex already drops connections that errored
+        // or ended; this drops those still waiting, so the pool reconnects instead.
+        validate: (conn: { readyForQuery?: boolean }) => conn.readyForQuery !== false,
+      },
     };
   },
 };
