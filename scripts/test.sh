@@ -64,6 +64,8 @@ case "$services" in
   all) services_list=(pg mysql ldap) ;;
   *) read -r -a services_list <<<"${services//,/ }" ;;
 esac
+# the Galera cluster (3 nodes + haproxy) only when a chosen test file is about it
+if [[ "$services" == all ]] && printf '%s\n' "${files[@]}" | grep -q galera; then services_list+=(galera); fi
 
 SVC_DIR=""
 cleanup() {
