@@ -20,6 +20,7 @@ const LOOP_DEADLINE_MS = 90_000;
 /** bound on kill -> first acknowledged write again (Galera's suspect timeout is 5 s) */
 const RECOVERY_BOUND_MS = 30_000;
 const WRITE_TIMEOUT_MS = 15_000;
+const WRITERS = 4;
 
 type Outcome = 'ack' | 'failed';
 
@@ -92,38 +93,50 @@ describe('Galera: a node killed under write load', { skip }, () => {
     let ackedBeforeKill = 0;
     const started = Date.now();
 
-    for (let i = 0; i < TOTAL_WRITES && Date.now() - started < LOOP_DEADLINE_MS; i++) {
-      if (killedAt === undefined && ackCount >= KILL_AFTER) {
-        ackedBeforeKill = ackCount;
-        await killNode(victim);
-        killedAt = Date.now();
+    // WRITERS concurrent writers; writer w makes writes i with i % WRITERS == w and only ever
+    // updates rows it created itself, so each row's writes are in a known order
+    let next = 0;
+    const mine: string[][] = Array.from({ length: WRITERS }, () => []);
+    const writer = async (w: number) => {
+      for (;;) {
+        const i = next++;
+        if (i >= TOTAL_WRITES || Date.now() - started > LOOP_DEADLINE_MS) return;
+        if (killedAt === undefined && ackCount >= KILL_AFTER) {
+          killedAt = Date.now();
+          ackedBeforeKill = ackCount;
+          await killNode(victim);
+        }
+        const name = `g${i}`;
+        const host = `h${i}`;
+        const startedAt = Date.now();
+        let outcome: Outcome;
+        if (i % 5 === 4 && mine[w]!.length > 0) {
+          // an update of an earlier acknowledged row through the Asterisk surface
+          const key = mine[w]![i % mine[w]!.length]!;
+          outcome = await realtime(`sippeers/update?name=${key}`, `host=${host}`);
+          if (outcome === 'ack') acked.set(key, [host]);
+          else acked.get(key)!.push(host);
+        } else {
+          outcome = i % 3 === 0
+            ? await apiCreate({ name, secret: `s-${i}`, host })
+            : await realtime('sippeers/store', `name=${name}&secret=s-${i}&host=${host}`);
+          if (outcome === 'ack') {
+            acked.set(name, [host]);
+            mine[w]!.push(name);
+          } else {
+            failedCreates.add(name);
+          }
+        }
+        if (outcome === 'ack') {
+          ackCount++;
+          // the gap counts writes sent after the kill (one in flight may have committed before it)
+          if (killedAt !== undefined && startedAt >= killedAt && backAt === undefined) backAt = Date.now();
+        } else {
+          failCount++;
+        }
       }
-      const name = `g${i}`;
-      const host = `h${i}`;
-      let outcome: Outcome;
-      let key = name;
-      if (i % 5 === 4 && acked.size > 0) {
-        // an update of an earlier acknowledged row through the Asterisk surface
-        key = [...acked.keys()][i % acked.size]!;
-        outcome = await realtime(`sippeers/update?name=${key}`, `host=${host}`);
-        if (outcome === 'ack') acked.set(key, [host]);
-        else acked.get(key)!.push(host);
-      } else if (i % 3 === 0) {
-        outcome = await apiCreate({ name, secret: `s-${i}`, host });
-        if (outcome === 'ack') acked.set(name, [host]);
-        else failedCreates.add(name);
-      } else {
-        outcome = await realtime('sippeers/store', `name=${name}&secret=s-${i}&host=${host}`);
-        if (outcome === 'ack') acked.set(name, [host]);
-        else failedCreates.add(name);
-      }
-      if (outcome === 'ack') {
-        ackCount++;
-        if (killedAt !== undefined && backAt === undefined) backAt = Date.now();
-      } else {
-        failCount++;
-      }
-    }
+    };
+    await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
     assert.ok(killedAt !== undefined, `the node was never killed: only ${ackCount} writes acknowledged`);
     assert.ok(backAt !== undefined, `no write acknowledged after the kill (${failCount} failed)`);
     const gapMs = backAt - killedAt;
