@@ -142,6 +142,7 @@ EOF
 global
   maxconn 400
   pidfile $g/haproxy/haproxy.pid
+  stats socket $g/haproxy/admin.sock mode 600 level admin
   external-check
   insecure-fork-wanted
 

@@ -163,6 +163,11 @@ describe('Galera: a node killed under write load', { skip }, () => {
       const stray = rows.filter((r) => !acked.has(r.name) && !failedCreates.has(r.name));
       assert.deepEqual(stray, [], `${n.name}: rows nobody wrote`);
     }
+    // the change log is written by triggers on the node that took the write and replicated as
+    // rows: every node holds the same log
+    const logs = await Promise.all(cluster.nodes.map(async (n) => (await query<{ n: number; top: string | null }>(db!.urlOn(n), 'select count(*) as n, max(seq) as top from ara_changes'))[0]));
+    assert.ok(logs[0]!.n >= acked.size, `change log has ${logs[0]!.n} entries for ${acked.size} rows`);
+    for (const [i, l] of logs.entries()) assert.deepEqual(l, logs[0], `${cluster.nodes[i]!.name}: change log differs from n1's`);
     const landedAnyway = [...failedCreates].filter((k) => !acked.has(k));
     t.diagnostic(`galera: ${failedCreates.size} creates answered as failures, of which ${(await query<{ n: number }>(db!.urlOn(cluster.nodes[0]!), `select count(*) as n from sippeers where name in (${landedAnyway.map(() => '?').join(',') || "''"})`, landedAnyway))[0]!.n} committed nonetheless (the answer to a commit cut off by the kill is unknown)`);
   });
