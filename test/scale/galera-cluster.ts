@@ -46,13 +46,14 @@ export function galeraCluster(): GaleraCluster | undefined {
 }
 
 /**
- * Why the Galera tests cannot run here, or false when they can. Under CI (or with
- * ARA_TEST_REQUIRE_GALERA=1) a missing cluster is an error, not a skip.
+ * Why the Galera tests cannot run here, or false when they can. Under CI, with
+ * ARA_TEST_REQUIRE_GALERA=1, or when npm test started every server (ARA_TEST_REQUIRE_SERVICES=1,
+ * and then it started the cluster for these files too) a missing cluster is an error, not a skip.
  */
 export function galeraUnavailable(): string | false {
   if (galeraCluster()) return false;
   const msg = 'Galera cluster not configured: run npm test with this file (it starts scripts/services.sh galera)';
-  if (env('CI') === 'true' || env('ARA_TEST_REQUIRE_GALERA') === '1') throw new Error(`${msg} (CI: the Galera tests are mandatory)`);
+  if (env('CI') === 'true' || env('ARA_TEST_REQUIRE_GALERA') === '1' || env('ARA_TEST_REQUIRE_SERVICES') === '1') throw new Error(`${msg} (CI: the Galera tests are mandatory)`);
   return msg;
 }
 
