@@ -195,6 +195,14 @@ describe('Galera: a node killed under write load', { skip }, () => {
     const logs = await Promise.all(cluster.nodes.map(async (n) => (await query<{ n: number; top: string | null }>(db!.urlOn(n), 'select count(*) as n, max(seq) as top from ara_changes'))[0]));
     assert.ok(logs[0]!.n >= acked.size, `change log has ${logs[0]!.n} entries for ${acked.size} rows`);
     for (const [i, l] of logs.entries()) assert.deepEqual(l, logs[0], `${cluster.nodes[i]!.name}: change log differs from n1's`);
+    // why ara answered failures, as its log says (the reason, never a value)
+    const reasons = new Map<string, number>();
+    for (const line of ara!.output) {
+      if (!/"level":50/.test(line)) continue;
+      const why = /(Connection lost|closed state|ECONNREFUSED|ETIMEDOUT|WSREP[^"]{0,40}|Deadlock[^"]{0,20}|timeout)/i.exec(line)?.[1] ?? 'other';
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+    }
+    t.diagnostic(`galera: errors ara logged: ${[...reasons].map(([c, n]) => `${c} x${n}`).join(', ') || 'none'}`);
     const landedAnyway = [...failedCreates].filter((k) => !acked.has(k));
     t.diagnostic(`galera: ${failedCreates.size} creates answered as failures, of which ${(await query<{ n: number }>(db!.urlOn(cluster.nodes[0]!), `select count(*) as n from sippeers where name in (${landedAnyway.map(() => '?').join(',') || "''"})`, landedAnyway))[0]!.n} committed nonetheless (the answer to a commit cut off by the kill is unknown)`);
   });
