@@ -79,6 +79,33 @@ describe('Galera: a node killed under write load', { skip }, () => {
     throw new Error(`POST sippeers: neither success nor failure: ${r.status} ${text}`);
   }
 
+  test('the Asterisk surface and the REST API write through the cluster, every node agrees', async () => {
+    const api = async (method: string, path: string, body?: object) => {
+      const r = await fetch(`${ara!.url}/api/v1/families/sippeers${path}`, {
+        method, ...(body ? { body: JSON.stringify(body) } : {}),
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      });
+      return { status: r.status, text: await r.text() };
+    };
+    assert.equal((await api('POST', '', { name: 'api1', host: 'a' })).status, 201);
+    assert.equal((await api('POST', '', { name: 'api2', host: 'a' })).status, 201);
+    assert.equal((await api('PATCH', '/api2', { host: 'b' })).status, 200);
+    assert.equal((await api('DELETE', '/api1')).status, 204);
+    assert.equal(await realtime('sippeers/store', 'name=ast1&host=a'), 'ack');
+    assert.equal(await realtime('sippeers/store', 'name=ast2&host=a'), 'ack');
+    assert.equal(await realtime('sippeers/update?name=ast2', 'host=b'), 'ack');
+    assert.equal(await realtime('sippeers/destroy', 'name=ast1'), 'ack');
+    for (const n of cluster.nodes) {
+      const rows = await query<{ name: string; host: string }>(db!.urlOn(n), "select name, host from sippeers where name in ('api1', 'api2', 'ast1', 'ast2') order by name");
+      assert.deepEqual(rows.map((r) => `${r.name}=${r.host}`), ['api2=b', 'ast2=b'], n.name);
+      const log = await query<{ family: string; row_key: string; op: string }>(db!.urlOn(n), "select family, row_key, op from ara_changes where row_key in ('api1', 'api2', 'ast1', 'ast2') order by seq");
+      assert.deepEqual(log.map((l) => `${l.row_key}:${l.op}`), ['api1:insert', 'api2:insert', 'api2:update', 'api1:delete', 'ast1:insert', 'ast2:insert', 'ast2:update', 'ast1:delete'], `${n.name}: change log`);
+    }
+    for (const name of ['api2', 'ast2']) {
+      assert.equal((await api('DELETE', `/${name}`)).status, 204);
+    }
+  });
+
   test('no acknowledged write lost, failures answered as failures, ara carries on, the node rejoins', async (t) => {
     const before = await nodeStatus(cluster.url);
     assert.equal(before.size, 3);
