@@ -175,7 +175,14 @@ EOF
   touch "$g/.initialised"
 }
 
-galera_node_pid() { pid_from "$DIR/galera/$1/run/mysqld.pid"; }
+# mariadbd writes its pid file only once it has joined a primary component; until then (or if
+# it never does) the pid this script started it with (run/started.pid) names it.
+galera_node_pid() {
+  local pid
+  pid="$(pid_from "$DIR/galera/$1/run/mysqld.pid")"
+  pid_alive "$pid" || pid="$(pid_from "$DIR/galera/$1/run/started.pid")"
+  echo "$pid"
+}
 galera_node_running() { pid_alive "$(galera_node_pid "$1")"; }
 galera_haproxy_running() { pid_alive "$(pid_from "$DIR/galera/haproxy/haproxy.pid")"; }
 
@@ -247,6 +254,7 @@ galera_start_node() { # NODE [--wsrep-new-cluster]
   fi
   setsid "$MYSQLD" --defaults-file="$d/my.cnf" "$@" </dev/null >>"$d/log/mysqld.out" 2>&1 &
   pid=$!
+  echo "$pid" >"$d/run/started.pid"
   galera_wait "mariadbd $n" "$d/log/mysqld.log" "$pid" galera_node_synced "$n"
   wait_until "mariadbd $n pid file" "$d/log/mysqld.log" "$pid" test -s "$d/run/mysqld.pid"
 }
@@ -323,6 +331,6 @@ galera_down() {
   for n in "${GALERA_NODES[@]}"; do
     pid="$(galera_node_pid "$n")"
     if pid_alive "$pid"; then kill_and_wait "$pid" "mariadbd $n"; fi
-    rm -f "$g/$n/run/mysqld.pid"
+    rm -f "$g/$n/run/mysqld.pid" "$g/$n/run/started.pid"
   done
 }

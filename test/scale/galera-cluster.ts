@@ -86,8 +86,9 @@ export async function nodeStatus(url: string): Promise<NodeStatus> {
     "show global status where Variable_name in ('wsrep_cluster_size', 'wsrep_local_state_comment', 'wsrep_cluster_status')",
   );
   const v = Object.fromEntries(rows.map((r) => [r.Variable_name, r.Value]));
-  const [row] = await query<{ name: string }>(url, 'select @@wsrep_node_name as name');
-  return { name: row!.name, size: Number(v.wsrep_cluster_size), state: String(v.wsrep_local_state_comment), status: String(v.wsrep_cluster_status) };
+  // SHOW, not SELECT: with wsrep_sync_wait a SELECT fails on a node outside the primary component
+  const [row] = await query<{ Value: string }>(url, "show global variables like 'wsrep_node_name'");
+  return { name: row!.Value, size: Number(v.wsrep_cluster_size), state: String(v.wsrep_local_state_comment), status: String(v.wsrep_cluster_status) };
 }
 
 function pidOf(node: GaleraNode): number | undefined {
