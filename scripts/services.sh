@@ -5,7 +5,7 @@
 # files and logs under $ARA_SVC_DIR and never touches a system-wide service
 # (no systemctl/service, no default ports, no /var/run).
 #
-# Usage: scripts/services.sh COMMAND [pg|mysql|ldap|pgha ...]   (default: all)
+# Usage: scripts/services.sh COMMAND [pg|mysql|ldap|pgha|galera ...]   (default: all)
 #
 #   install        install the missing Debian packages (apt-get; no-op when present)
 #   init   [NAMES] create $ARA_SVC_DIR (mktemp -d when unset), pick ports,
@@ -33,6 +33,11 @@
 #   ARA_TEST_LDAP_PORT
 #   ARA_TEST_PGHA_URL      postgres://ara:ara@127.0.0.1:PORT/ara_test through haproxy to the current
 #                          primary of a Patroni pair (see services/pgha.sh for the members' variables)
+#   ARA_TEST_GALERA_URL    mysql://ara:ara@127.0.0.1:PORT/ara_test  (haproxy in front of a
+#                          3-node MariaDB Galera cluster; one active node, two backups)
+#   ARA_TEST_GALERA_PORT   haproxy's port
+#   ARA_TEST_GALERA_NODE_URLS, _NODE_PORTS, _NODE_SOCKETS, _NODE_PIDFILES
+#                          per node (n1,n2,n3; comma-separated, same order)
 #
 # Knobs: ARA_SVC_DIR, ARA_SVC_TIMEOUT (seconds to wait for a server, default 60).
 #
@@ -44,7 +49,7 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SERVICES_DIR="$SCRIPT_DIR/services"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
-ALL_SERVICES=(pg mysql ldap pgha)
+ALL_SERVICES=(pg mysql ldap pgha galera)
 TIMEOUT="${ARA_SVC_TIMEOUT:-60}"
 MARKER=".ara-svc"
 
@@ -58,6 +63,8 @@ MARKER=".ara-svc"
 . "$SERVICES_DIR/ldap.sh"
 # shellcheck source=services/pgha.sh
 . "$SERVICES_DIR/pgha.sh"
+# shellcheck source=services/galera.sh
+. "$SERVICES_DIR/galera.sh"
 
 # ---------------------------------------------------------------- arguments
 
@@ -72,8 +79,9 @@ parse_services() { # sets SVCS to the validated, de-duplicated names (default: a
       mysql|mariadb) n=(mysql) ;;
       ldap|slapd|openldap) n=(ldap) ;;
       pgha|patroni) n=(pgha) ;;
+      galera) n=(galera) ;;
       all) n=("${ALL_SERVICES[@]}") ;;
-      *) die "unknown service '$s' (expected: pg, mysql, ldap, pgha)" ;;
+      *) die "unknown service '$s' (expected: pg, mysql, ldap, pgha, galera)" ;;
     esac
     for x in "${n[@]}"; do
       dup=""

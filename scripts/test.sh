@@ -61,9 +61,13 @@ fi
 services="${ARA_TEST_SERVICES:-all}"
 case "$services" in
   none | "") services_list=() ;;
-  all) services_list=(pg mysql ldap pgha) ;;
+  all) services_list=(pg mysql ldap) ;;
   *) read -r -a services_list <<<"${services//,/ }" ;;
 esac
+# the replicated databases (a Patroni pair, a 3-node Galera cluster, each behind haproxy) only
+# when a chosen test file is about them
+if [[ "$services" == all ]] && printf '%s\n' "${files[@]}" | grep -q pg-failover; then services_list+=(pgha); fi
+if [[ "$services" == all ]] && printf '%s\n' "${files[@]}" | grep -q galera; then services_list+=(galera); fi
 
 SVC_DIR=""
 cleanup() {

@@ -64,7 +64,9 @@ export const mysql: Dialect = {
   isUnavailable(err) {
     const e = err as { code?: string; fatal?: boolean; message?: string };
     return UNAVAILABLE_CODES.has(String(e.code ?? '')) || e.fatal === true || isPoolTimeout(err) ||
-      /Query inactivity timeout|closed state|Connection lost/i.test(e.message ?? '');
+      /Query inactivity timeout|closed state|Connection lost/i.test(e.message ?? '') ||
+      // a Galera node outside the primary component refuses every query until it rejoins
+      (e.code === 'ER_UNKNOWN_COM_ERROR' && /WSREP/.test(e.message ?? ''));
   },
   isRejected: (err) => /^ER_(DUP_|NO_REFERENCED|ROW_IS_REFERENCED|DATA_TOO_LONG|TRUNCATED|WARN_DATA|BAD_NULL|NO_DEFAULT|CHECK_CONSTRAINT)/.test(String((err as { code?: string }).code ?? '')),
   knexConfig(url, options) {
