@@ -46,6 +46,9 @@ function openPlainStore(name: string, url: string, log?: Logger, changes?: Chang
   const pool = { poolMax: options.pool_max, queryTimeoutMs: options.query_timeout, connectTimeoutMs: options.connect_timeout };
   const knex = knexFactory({
     ...dialect.knexConfig(driverUrl, pool),
+    // A failed query's message would otherwise carry the statement with its values spelled out
+    // (a token's hash, a secret), and such messages reach the log.
+    compileSqlOnError: false,
     // knex would print pool warnings (a refused connection, each retry) to the console; they
     // belong in our log, where the store's own "unavailable" line already says it once.
     log: {
