@@ -40,7 +40,8 @@ export interface RunningHaproxy {
   config: string;
   /** every line haproxy wrote */
   output: string[];
-  /** each server's state as the stats socket shows it (UP, DOWN, MAINT, "UP 1/2", ...) */
+  /** each server's state as the stats socket shows it (UP, DOWN, "UP 1/2", "no check", ...):
+   *  a1, a2... in the ready backend, live/a1, live/a2... in the running one */
   states(): Promise<Record<string, string>>;
   /** resolves once every named server is in the given state; throws after the deadline */
   waitFor(want: Record<string, 'UP' | 'DOWN'>, timeoutMs?: number): Promise<void>;
@@ -66,15 +67,23 @@ export function withoutHaproxy(): string | false {
   return msg;
 }
 
-/** The haproxy.cfg for these instances, listening on 127.0.0.1:PORT. */
+/**
+ * The haproxy.cfg for these instances, listening on 127.0.0.1:PORT: two backends over the same
+ * instances. `ara` holds the ready ones (/readyz: their databases answer) and takes the traffic
+ * while it has any; when it has none, as in an outage of the database they all share, `ara_live`
+ * (/healthz: the process answers) still sends every request to a running instance, which answers
+ * from its last-known-good answers and refuses a write with its own -1. With no instance running
+ * at all, haproxy answers in the Asterisk surface's form itself (-1 to a write, an empty read),
+ * never with an HTML error page Asterisk would parse as data.
+ */
 export function haproxyConfig(opts: HaproxyOptions & { port: number; statsSocket: string }): string {
-  const failover = opts.failover ?? true;
   const inter = opts.checkIntervalMs ?? 200;
-  const servers = opts.servers.map((u, i) => {
-    const { hostname, port } = new URL(u);
-    return `  server a${i + 1} ${hostname}:${port}${failover ? ' check' : ''}`;
-  });
-  return [
+  const servers = (check: string) =>
+    opts.servers.map((u, i) => {
+      const { hostname, port } = new URL(u);
+      return `  server a${i + 1} ${hostname}:${port}${check}`;
+    });
+  const head = [
     'global',
     `  stats socket ${opts.statsSocket} mode 600 level admin`,
     '  maxconn 4096',
@@ -83,28 +92,35 @@ export function haproxyConfig(opts: HaproxyOptions & { port: number; statsSocket
     '  timeout connect 1s',
     '  timeout client 30s',
     '  timeout server 30s',
-    ...(failover
-      ? [
-          // A refused connection never reached an instance: try again, on another instance.
-          // Nothing that may have reached one is sent twice (retry-on stays conn-failure).
-          '  retries 3',
-          '  option redispatch 1',
-        ]
-      : ['  retries 0']),
+  ];
+  if (opts.failover === false) {
+    return [...head, '  retries 0', 'frontend ara', `  bind 127.0.0.1:${opts.port}`, '  default_backend ara', 'backend ara', '  balance roundrobin', ...servers(''), ''].join('\n');
+  }
+  const checked = (uri: string) => [
+    '  balance roundrobin',
+    '  option httpchk',
+    `  http-check send meth GET uri ${uri}`,
+    '  http-check expect status 200',
+    `  default-server inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall ${opts.fall ?? 2} rise ${opts.rise ?? 2}`,
+    ...servers(' check'),
+  ];
+  return [
+    ...head,
+    // A refused connection never reached an instance: try again, on another instance. Nothing
+    // that may have reached one is sent twice (retry-on stays conn-failure).
+    '  retries 3',
+    '  option redispatch 1',
     'frontend ara',
     `  bind 127.0.0.1:${opts.port}`,
-    '  default_backend ara',
+    '  acl realtime_write path_reg ^/realtime/[^/]+/(store|update|update2|destroy)$',
+    '  http-request return status 503 content-type text/plain string "-1\\n" if realtime_write { nbsrv(ara_live) eq 0 }',
+    '  http-request return status 503 if { path_beg /realtime/ } { nbsrv(ara_live) eq 0 }',
+    '  use_backend ara if { nbsrv(ara) gt 0 }',
+    '  default_backend ara_live',
     'backend ara',
-    '  balance roundrobin',
-    ...(failover
-      ? [
-          '  option httpchk',
-          '  http-check send meth GET uri /readyz',
-          '  http-check expect status 200',
-          `  default-server inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall ${opts.fall ?? 2} rise ${opts.rise ?? 2}`,
-        ]
-      : []),
-    ...servers,
+    ...checked('/readyz'),
+    'backend ara_live',
+    ...checked('/healthz'),
     '',
   ].join('\n');
 }
@@ -169,7 +185,9 @@ async function startOnce(bin: string, opts: HaproxyOptions, port: number): Promi
     const out: Record<string, string> = {};
     for (const l of lines) {
       const f = l.split(',');
-      if (f[col('pxname')] === 'ara' && /^a\d+$/.test(f[col('svname')] ?? '')) out[f[col('svname')]!] = f[col('status')]!;
+      const px = f[col('pxname')];
+      const sv = f[col('svname')] ?? '';
+      if (px?.startsWith('ara') && /^a\d+$/.test(sv)) out[px === 'ara' ? sv : `${px.slice(4)}/${sv}`] = f[col('status')]!;
     }
     return out;
   };
