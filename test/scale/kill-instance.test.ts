@@ -115,9 +115,9 @@ describe('kill -9 one of two ara-server instances behind haproxy under a write l
     await c.lb.waitFor({ a1: 'DOWN', a2: 'DOWN', 'live/a1': 'DOWN', 'live/a2': 'DOWN' });
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const write = await fetch(`${c.lb.url}/realtime/sippeers/store`, { method: 'POST', headers: form, body: 'name=late&context=x' });
-    assert.deepEqual([write.status, await write.text()], [503, '-1\n']);
+    assert.deepEqual([write.status, await write.text()], [503, '-1']);
     const update = await fetch(`${c.lb.url}/realtime/sippeers/update?name=late`, { method: 'POST', headers: form, body: 'context=y' });
-    assert.deepEqual([update.status, await update.text()], [503, '-1\n']);
+    assert.deepEqual([update.status, await update.text()], [503, '-1']);
     const read = await fetch(`${c.lb.url}/realtime/sippeers/single`, { method: 'POST', headers: form, body: 'name=store0' });
     assert.deepEqual([read.status, await read.text()], [503, '']);
   });

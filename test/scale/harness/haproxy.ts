@@ -72,9 +72,9 @@ export function withoutHaproxy(): string | false {
  * instances. `ara` holds the ready ones (/readyz: their databases answer) and takes the traffic
  * while it has any; when it has none, as in an outage of the database they all share, `ara_live`
  * (/healthz: the process answers) still sends every request to a running instance, which answers
- * from its last-known-good answers and refuses a write with its own -1. With no instance running
- * at all, haproxy answers in the Asterisk surface's form itself (-1 to a write, an empty read),
- * never with an HTML error page Asterisk would parse as data.
+ * from its last-known-good answers and refuses a write with its own -1. What haproxy answers
+ * itself (no instance at all, an instance gone mid-request, a timeout) is a 503 in the Asterisk
+ * surface's form: -1 to a write, an empty read, never an HTML page Asterisk would parse as a row.
  */
 export function haproxyConfig(opts: HaproxyOptions & { port: number; statsSocket: string }): string {
   const inter = opts.checkIntervalMs ?? 200;
@@ -110,11 +110,13 @@ export function haproxyConfig(opts: HaproxyOptions & { port: number; statsSocket
     // that may have reached one is sent twice (retry-on stays conn-failure).
     '  retries 3',
     '  option redispatch 1',
+    ...[502, 503, 504].map((code) => `  http-error status ${code} content-type text/plain lf-string "%[var(txn.failbody)]"`),
     'frontend ara',
     `  bind 127.0.0.1:${opts.port}`,
     '  acl realtime_write path_reg ^/realtime/[^/]+/(store|update|update2|destroy)$',
-    '  http-request return status 503 content-type text/plain string "-1\\n" if realtime_write { nbsrv(ara_live) eq 0 }',
-    '  http-request return status 503 if { path_beg /realtime/ } { nbsrv(ara_live) eq 0 }',
+    '  http-request set-var(txn.failbody) str(-1) if realtime_write',
+    // res_curl.conf's failurecodes honours one code: 503, ara's own.
+    '  http-after-response set-status 503 if { status 502 } || { status 504 }',
     '  use_backend ara if { nbsrv(ara) gt 0 }',
     '  default_backend ara_live',
     'backend ara',
