@@ -1,7 +1,8 @@
 /**
  * A real haproxy (Debian's package) in front of several ara-server instances: a generated
- * configuration on a free loopback port, round robin, a health check on each instance's
- * /readyz, failed connections retried and redispatched to another instance. Killed afterwards.
+ * configuration on a free loopback port, round robin over the ready instances (/readyz), every
+ * running one (/healthz) when none is ready, refused connections retried on another instance,
+ * haproxy's own failures in the Asterisk surface's form. Killed afterwards.
  *
  *   const lb = await startHaproxy({ servers: [a.url, b.url] });
  *   await lb.waitFor({ a1: 'UP', a2: 'UP' });
