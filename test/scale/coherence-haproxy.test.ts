@@ -20,6 +20,23 @@ const MAX_MISSES = 3;
 const CACHE_TTL_MS = 600_000;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
+/** The distribution of the delays, as printed. */
+function distribution(ms: number[]): string {
+  const sorted = [...ms].sort((x, y) => x - y);
+  const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!.toFixed(1) : '-');
+  return `p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms (target 100 ms); over 100 ms: ${sorted.filter((x) => x > 100).length}`;
+}
+
+/** Polls read() until it answers want or the deadline passes; the ms it took, or undefined. */
+async function seenWithin(read: () => Promise<string | undefined>, want: string, since: number, deadlineMs = DEADLINE_MS): Promise<number | undefined> {
+  let seen = await read();
+  while (seen !== want && performance.now() - since < deadlineMs) {
+    await new Promise((r) => setTimeout(r, 2));
+    seen = await read();
+  }
+  return seen === want ? performance.now() - since : undefined;
+}
+
 async function contextOn(base: string, name: string): Promise<string | undefined> {
   const r = await fetch(`${base}/realtime/sippeers/single`, { method: 'POST', headers: FORM, body: `name=${name}` });
   const body = await r.text();
@@ -64,26 +81,50 @@ describe('a write through one ara-server instance is seen through another', { sk
         assert.equal(r.status, 200, `write ${i}: PATCH through A: ${await r.text()}`);
         await r.arrayBuffer().catch(() => undefined);
       }
-      const acked = performance.now();
-      let seen = await contextOn(b.url, 'coh');
-      while (seen !== value && performance.now() - acked < DEADLINE_MS) {
-        await new Promise((r) => setTimeout(r, 2));
-        seen = await contextOn(b.url, 'coh');
-      }
-      if (seen === value) seenAfter.push(performance.now() - acked);
-      else misses.push(`write ${i} (${i % 2 === 0 ? 'update' : 'PATCH'}): B still answered context=${seen} ${DEADLINE_MS} ms after A acknowledged ${value}`);
+      const took = await seenWithin(() => contextOn(b.url, 'coh'), value, performance.now());
+      if (took !== undefined) seenAfter.push(took);
+      else misses.push(`write ${i} (${i % 2 === 0 ? 'update' : 'PATCH'}): B did not answer context=${value} within ${DEADLINE_MS} ms of A's acknowledgement`);
     }
 
-    const sorted = [...seenAfter].sort((x, y) => x - y);
-    const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!.toFixed(1) : '-');
     console.log(
       [
-        `coherence through two instances on PostgreSQL, cache_ttl=${CACHE_TTL_MS}: ${seenAfter.length + misses.length} writes through A, read through B`,
-        `  seen by B after the acknowledgement: p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms (target 100 ms)`,
-        `  over 100 ms: ${sorted.filter((x) => x > 100).length}; not seen within ${DEADLINE_MS} ms: ${misses.length}`,
+        `coherence through two instances on PostgreSQL, cache_ttl=${CACHE_TTL_MS}: ${seenAfter.length + misses.length} sippeers writes through A, read through B`,
+        `  seen by B after the acknowledgement: ${distribution(seenAfter)}; not seen within ${DEADLINE_MS} ms: ${misses.length}`,
       ].join('\n'),
     );
     assert.deepEqual(misses, [], `every acknowledged write is seen through B within ${DEADLINE_MS} ms`);
     assert.equal(seenAfter.length, WRITES);
+  });
+
+  test(`dialplan: patterns stored and changed through A are what B's realtime switch answers within ${DEADLINE_MS} ms`, async () => {
+    const a = cluster!.instances[0]!;
+    const b = cluster!.instances[1]!;
+    // What B's switch answers pbx_realtime's exact lookup for 5551234 in context so: the appdata of the winning row.
+    const winnerOnB = async () => {
+      const r = await fetch(`${b.url}/realtime/extensions/single`, { method: 'POST', headers: FORM, body: 'exten=5551234&priority=1&context=so' });
+      return new URLSearchParams((await r.text()).trim()).get('appdata') ?? undefined;
+    };
+    await a.store('extensions', { context: 'so', exten: '_X.', priority: '1', app: 'NoOp', appdata: 'p0' });
+    // The first row of a context B has never seen: allowed the switch's periodic refresh too.
+    assert.notEqual(await seenWithin(winnerOnB, 'p0', performance.now(), 15_000), undefined, "B's switch answers the context's first pattern");
+
+    const seenAfter: number[] = [];
+    const misses: string[] = [];
+    // Each pattern beats the one before (static dialplan precedence), then the literal, then changes to the literal.
+    const patterns = ['_555XXXX', '_5551XXX', '_55512XX', '_555123X', '5551234'];
+    for (let i = 1; i <= 20 && misses.length < MAX_MISSES; i++) {
+      const value = `p${i}`;
+      if (i <= patterns.length) {
+        await a.store('extensions', { context: 'so', exten: patterns[i - 1]!, priority: '1', app: 'NoOp', appdata: value });
+      } else {
+        const r = await fetch(`${a.url}/realtime/extensions/update?exten=5551234`, { method: 'POST', headers: FORM, body: `appdata=${value}` });
+        assert.equal(await r.text(), '1\n', `write ${i}: Asterisk's update through A`);
+      }
+      const took = await seenWithin(winnerOnB, value, performance.now());
+      if (took !== undefined) seenAfter.push(took);
+      else misses.push(`write ${i} (${i <= patterns.length ? `store ${patterns[i - 1]}` : 'update'}): B's switch did not answer appdata=${value} within ${DEADLINE_MS} ms`);
+    }
+    console.log(`  dialplan through B's switch: ${seenAfter.length + misses.length} writes, ${distribution(seenAfter)}; not seen within ${DEADLINE_MS} ms: ${misses.length}`);
+    assert.deepEqual(misses, [], `every acknowledged dialplan write is answered by B's switch within ${DEADLINE_MS} ms`);
   });
 });
