@@ -5,6 +5,7 @@ import * as pgContactPrefixIndex from './20261125000000_pg_contact_prefix_index.
 import * as changeLog from './20261129000000_change_log.js';
 import * as voicemailMailboxUnique from './20261129000100_voicemail_mailbox_unique.js';
 import * as historyVersions from './20261129000200_history_versions.js';
+import * as changeLogEveryRealtimeTable from './20261130000000_change_log_every_realtime_table.js';
 
 /**
  * The migrations, in order. Listed here rather than found on disk, so the compiled CLI and the
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000000_change_log': changeLog,
   '20261129000100_voicemail_mailbox_unique': voicemailMailboxUnique,
   '20261129000200_history_versions': historyVersions,
+  '20261130000000_change_log_every_realtime_table': changeLogEveryRealtimeTable,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -59,6 +59,8 @@ export const settingsSchema = z.object({
     plain: z.array(z.string().min(1)),
     refreshSeconds: z.number().min(0).max(86400),
   }).optional(),
+  /** `[coherence]`: following the databases' change logs for other instances' writes */
+  coherence: z.object({ follow: z.boolean(), pollMs: z.number().int().min(10).max(60_000) }).optional(),
   /** `[history] retention`: days of versions kept (0 or left out: all) */
   history: z.object({ retentionDays: z.number().min(0) }).optional(),
   /** Asterisk nodes kept in step by push (`[nodes]`, src/push/node-config.ts); left out, none */
@@ -198,6 +200,7 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { sett
     },
     dialplan: attempt(() => dialplanSection(category(conf, 'dialplan'), file), undefined),
     history: attempt(() => historySection(category(conf, 'history'), file), undefined),
+    coherence: attempt(() => coherenceSection(category(conf, 'coherence'), file), undefined),
     nodes: (category(conf, 'nodes')?.variables ?? []).flatMap((v) => {
       const node = attempt(() => parseNode(v.name, v.value, env), undefined);
       return node ? [node] : [];
@@ -242,6 +245,22 @@ function historySection(cat: ConfCategory | undefined, file: string): NonNullabl
   const m = /^(\d+(?:\.\d+)?)\s*d?$/.exec(v.trim());
   if (!m) throw new ConfigError(`${file}: [history] retention must be a number of days (0 = keep everything), not '${v}'`);
   return { retentionDays: Number(m[1]) };
+}
+
+/**
+ * `[coherence]`: `follow` (yes) reads the databases' change logs so writes made through other
+ * instances empty this one's caches; `poll` (200 ms; `250`, `250ms`, `1s`) is how often the log
+ * is read when no notification woke the reader (always on MariaDB/MySQL and SQLite).
+ */
+function coherenceSection(cat: ConfCategory | undefined, file: string): NonNullable<Settings['coherence']> {
+  const follow = last(cat, 'follow');
+  if (follow !== undefined && !/^(yes|no|true|false|on|off|1|0)$/i.test(follow.trim())) throw new ConfigError(`${file}: [coherence] follow must be yes or no, not '${follow}'`);
+  const poll = last(cat, 'poll');
+  const m = poll === undefined ? null : /^(\d+)\s*(ms|s)?$/i.exec(poll.trim());
+  if (poll !== undefined && !m) throw new ConfigError(`${file}: [coherence] poll must be a duration such as 200ms or 1s, not '${poll}'`);
+  const pollMs = m ? Number(m[1]) * (m[2]?.toLowerCase() === 's' ? 1000 : 1) : 200;
+  if (pollMs < 10 || pollMs > 60_000) throw new ConfigError(`${file}: [coherence] poll must be between 10ms and 60s, not '${poll}'`);
+  return { follow: follow === undefined || /^(yes|true|on|1)$/i.test(follow.trim()), pollMs };
 }
 
 /** `sqlite:` paths are relative to ara.conf; `${ARA_DATA_DIR}` names the data directory. */
