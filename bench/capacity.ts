@@ -3,14 +3,14 @@
  * instances behind haproxy serve on the same PostgreSQL, replaying the requests of a PJSIP
  * REGISTER refresh (bench/register-mix.ts, 11 requests), printed as REGISTER equivalents/s, with
  * the 2-vs-1 ratio. Three arms, the same load generator (autocannon, in this process), the same
- * connections: one instance directly, one instance behind haproxy (what haproxy costs), two
- * instances behind haproxy.
+ * connections, both instances running throughout: one instance directly, one instance behind
+ * haproxy (what haproxy costs), two instances behind haproxy.
  *
  * Everything runs on this machine: the load generator, haproxy, the instances and PostgreSQL
  * share its cores, so a second instance gains only what cores are left; the CPU each part used
  * is printed next to the figures. On separate machines the instances scale further.
  *
- *   ARA_BENCH_SECONDS (10, after a 2 s warm-up) ARA_BENCH_CONNECTIONS (32) ARA_BENCH_USERS (1000)
+ *   ARA_BENCH_SECONDS (10, after a 3 s warm-up) ARA_BENCH_CONNECTIONS (32) ARA_BENCH_USERS (1000)
  *   ARA_BENCH_CACHE_TTL (0: every request reaches PostgreSQL)
  *   PostgreSQL: ARA_TEST_PG_URL, else a throwaway one from scripts/services.sh.
  */
@@ -26,7 +26,7 @@ import { register, REQUESTS_PER_REGISTER, seedRegisterUsers } from './register-m
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.ARA_BENCH_SECONDS ?? 10);
-const WARMUP = 2;
+const WARMUP = 3;
 const CONNECTIONS = Number(process.env.ARA_BENCH_CONNECTIONS ?? 32);
 const USERS = Number(process.env.ARA_BENCH_USERS ?? 1000);
 const CACHE_TTL = Number(process.env.ARA_BENCH_CACHE_TTL ?? 0);
@@ -149,6 +149,9 @@ async function main() {
   );
   try {
     const araOpts = { databases: { main: u.toString() }, compiled: true, logLevel: 'info' };
+    // Both instances run from the start, so every arm has the same processes on the machine;
+    // the one-instance arms send nothing to the second.
+    instances.push(await startAra(araOpts));
     instances.push(await startAra(araOpts));
     await seedRegisterUsers(instances[0]!.url, USERS);
     const self = () => [process.pid];
@@ -165,7 +168,6 @@ async function main() {
     await one.stop();
     lbs.pop();
 
-    instances.push(await startAra(araOpts));
     const two = await startHaproxy({ servers: instances.map((a) => a.url) });
     lbs.push(two);
     await two.waitFor({ a1: 'UP', a2: 'UP' });
