@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import knexFactory from 'knex';
 import { dialplanRequests, indexVsScan, seedDialplanSqlite, waitForDialplan } from './dialplan.js';
+import { register, REQUESTS_PER_REGISTER, seedRegisterUsers, type Req } from './register-mix.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -21,7 +22,6 @@ const DURATION = Number(process.env.ARA_BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.ARA_BENCH_CONNECTIONS ?? 16);
 const USERS = 1000;
 const ASTERISK_BAR = { sqlite: 1500, pg: 550 };
-const REQUESTS_PER_REGISTER = 11;
 const CACHE_TTL = 1000;
 
 /** A REGISTER mix in realtime requests/s, as REGISTERs/s against Asterisk's own driver. */
@@ -52,7 +52,6 @@ async function stop(child: ChildProcess) {
   });
 }
 
-type Req = { method: 'POST'; path: string; body: string };
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 async function load(url: string, requests: Req[] | ((i: number) => Req[]), connections = CONNECTIONS): Promise<Result> {
@@ -77,38 +76,8 @@ async function load(url: string, requests: Req[] | ((i: number) => Req[]), conne
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }
 
-/** The realtime requests of one PJSIP REGISTER refresh with digest auth (captures/pjsip-register-sequence.txt). */
-function register(i: number): Req[] {
-  const id = String(40000 + i);
-  const post = (path: string, body: string): Req => ({ method: 'POST', path: `/realtime/${path}`, body });
-  return [
-    post('ps_endpoints/single', `id=${id}%40127.0.0.1`),
-    post('ps_endpoints/single', `id=${id}`),
-    post('ps_auths/single', `id=${id}`),
-    post('ps_endpoints/single', `id=${id}%40127.0.0.1`),
-    post('ps_endpoints/single', `id=${id}`),
-    post('ps_auths/single', `id=${id}`),
-    post('ps_aors/single', `id=${id}`),
-    post('ps_contacts/multi', `id%20LIKE=${id}%3B%40%25`),
-    post(`ps_contacts/update?id=${id}%3B%40c0ffee`, `via_addr=127.0.0.1&qualify_timeout=3.000000&qualify_2xx_only=false&call_id=${i}-9428%40127.0.0.1&reg_server=&prune_on_boot=no&path=&endpoint=${id}&via_port=5099&authenticate_qualify=no&uri=sip%3A${id}%40127.0.0.1%3A5099&qualify_frequency=0&user_agent=bench&expiration_time=${1795419724 + i}&outbound_proxy=`),
-    post('ps_aors/single', `id=${id}`),
-    post('ps_endpoints/single', `id=${id}`),
-  ];
-}
-
 async function seed(url: string) {
-  const post = async (path: string, body: string) => {
-    const r = await fetch(`${url}/realtime/${path}`, { method: 'POST', body, headers: form });
-    const t = await r.text();
-    if (t !== '1\n') throw new Error(`seeding ${path} ${body}: ${r.status} ${t}`);
-  };
-  for (let i = 0; i < USERS; i++) {
-    const id = String(40000 + i);
-    await post('ps_endpoints/store', `id=${id}&transport=transport-udp&aors=${id}&auth=${id}&context=default&disallow=all&allow=ulaw`);
-    await post('ps_auths/store', `id=${id}&auth_type=userpass&username=${id}&password=s3cret`);
-    await post('ps_aors/store', `id=${id}&max_contacts=1&remove_existing=yes`);
-    await post('ps_contacts/store', `id=${id}%3B%40c0ffee&uri=sip%3A${id}%40127.0.0.1%3A5099&expiration_time=1795419724&endpoint=${id}`);
-  }
+  await seedRegisterUsers(url, USERS);
 }
 
 /** The same single-row lookup straight through a driver, as fast as this process can issue it. */

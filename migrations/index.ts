@@ -6,6 +6,7 @@ import * as changeLog from './20261129000000_change_log.js';
 import * as voicemailMailboxUnique from './20261129000100_voicemail_mailbox_unique.js';
 import * as historyVersions from './20261129000200_history_versions.js';
 import * as pushLeases from './20261129000300_push_leases.js';
+import * as changeLogEveryRealtimeTable from './20261130000000_change_log_every_realtime_table.js';
 
 /**
  * The migrations, in order. Listed here rather than found on disk, so the compiled CLI and the
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261129000100_voicemail_mailbox_unique': voicemailMailboxUnique,
   '20261129000200_history_versions': historyVersions,
   '20261129000300_push_leases': pushLeases,
+  '20261130000000_change_log_every_realtime_table': changeLogEveryRealtimeTable,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -10,12 +10,16 @@ import { startRetention } from './history/retention.js';
 import { DEFAULT_PUSH_OPTIONS, PushService } from './push/service.js';
 import { EventChangeLog } from './push/event-log.js';
 import { registerPushMetrics } from './push/metrics.js';
+import { ChangeFollower, DEFAULT_FOLLOWER_OPTIONS } from './coherence/follower.js';
+import { invalidatingSink } from './coherence/invalidate.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   /** keeps the [nodes] of ara.conf in step; also prunes the change log when there are none */
   push: PushService;
+  /** reads the databases' change logs for writes made through other instances (off: undefined) */
+  follower: ChangeFollower | undefined;
   url: string;
   close(): Promise<void>;
   /**
@@ -43,7 +47,13 @@ export async function startServer(settings: Settings, logger = pino({ level: set
   const eventLog = unlogged.size > 0 && (settings.nodes ?? []).length > 0 ? new EventChangeLog(runtime.realtime.changes, unlogged) : undefined;
   const push = new PushService(settings.nodes ?? [], [...runtime.changeLogs, ...(eventLog ? [eventLog] : [])], runtime.realtime, logger, { ...DEFAULT_PUSH_OPTIONS, ...(settings.push ? { leaseMs: settings.push.leaseMs } : {}) });
   registerPushMetrics(metrics.registry, push);
+  // Other instances' writes reach this one's caches through the databases' change logs.
+  const coherence = settings.coherence ?? { follow: true, pollMs: DEFAULT_FOLLOWER_OPTIONS.pollMs };
+  const follower = coherence.follow
+    ? new ChangeFollower(runtime.changeLogs, invalidatingSink(runtime.realtime), logger, { ...DEFAULT_FOLLOWER_OPTIONS, pollMs: coherence.pollMs })
+    : undefined;
   try {
+    await follower?.start();
     // The realtime switch: load the dialplan indexes before answering (a store that is down is
     // logged; the first dialplan lookup tries the load again).
     await runtime.dialplan.start();
@@ -51,6 +61,7 @@ export async function startServer(settings: Settings, logger = pino({ level: set
     await app.listen({ host, port });
     await push.start();
   } catch (err) {
+    await follower?.stop();
     await push.stop();
     eventLog?.close();
     await app?.close();
@@ -66,9 +77,11 @@ export async function startServer(settings: Settings, logger = pino({ level: set
     app,
     runtime,
     push,
+    follower,
     url,
     close: async () => {
       retention.stop();
+      await follower?.stop();
       await push.stop();
       eventLog?.close();
       await app.close();
@@ -84,6 +97,7 @@ export async function startServer(settings: Settings, logger = pino({ level: set
         logger.warn({ timeoutMs }, 'shutdown_timeout reached: cutting off the requests still in flight');
         app.server.closeAllConnections();
       }
+      await follower?.stop();
       eventLog?.close();
       await runtime.close();
       return clean;

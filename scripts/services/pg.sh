@@ -1,6 +1,7 @@
 # PostgreSQL for scripts/services.sh: a private cluster under $DIR/pg. Sourced, not run.
 
-pg_packages() { echo postgresql; }
+# haproxy: the scale tests (test/scale) put it in front of several ara-server instances on this server.
+pg_packages() { echo postgresql haproxy; }
 
 pg_env_lines() { # PORT
   env_line ARA_TEST_PG_URL "postgres://ara:ara@127.0.0.1:$1/ara_test"

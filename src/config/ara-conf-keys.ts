@@ -13,6 +13,7 @@ export const ARA_CONF_SECTIONS: Readonly<Record<string, readonly string[] | 'nam
   asterisk: ['user', 'password', 'permit'],
   dialplan: ['families', 'plain', 'refresh'],
   history: ['retention'],
+  coherence: ['follow', 'poll'],
   nodes: 'names', // the nodes changes are pushed to; read by the push surface
   push: ['lease'],
 };

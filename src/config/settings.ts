@@ -5,7 +5,7 @@ import { families } from '../../schemas/index.js';
 import { ConfigError } from './errors.js';
 import { ARA_CONF_SECTIONS } from './ara-conf-keys.js';
 import { category, lastValue as last, parseConf, values, type ConfCategory, type ParsedConf } from './conf-parser.js';
-import { databaseOptionProblems, duration } from './database-options.js';
+import { databaseOptionProblems, duration, yesNo } from './database-options.js';
 import { expandEnv } from './env.js';
 import { mappingsFrom, type Mapping } from './extconfig.js';
 import { parseNode, type NodeConfig } from '../push/node-config.js';
@@ -61,6 +61,8 @@ export const settingsSchema = z.object({
     plain: z.array(z.string().min(1)),
     refreshSeconds: z.number().min(0).max(86400),
   }).optional(),
+  /** `[coherence]`: following the databases' change logs for other instances' writes */
+  coherence: z.object({ follow: z.boolean(), pollMs: z.number().int().min(10).max(60_000) }).optional(),
   /** `[history] retention`: days of versions kept (0 or left out: all) */
   history: z.object({ retentionDays: z.number().min(0) }).optional(),
   /** `[push] lease`: how long a node's delivery lease lasts unrenewed, ms (left out: 15 s) */
@@ -203,6 +205,7 @@ function fromFile(file: string, dataDir: string, env: NodeJS.ProcessEnv): { sett
     dialplan: attempt(() => dialplanSection(category(conf, 'dialplan'), file), undefined),
     history: attempt(() => historySection(category(conf, 'history'), file), undefined),
     ...(last(category(conf, 'push'), 'lease') !== undefined ? { push: attempt(() => pushSection(category(conf, 'push'), file), undefined) } : {}),
+    coherence: attempt(() => coherenceSection(category(conf, 'coherence'), file), undefined),
     nodes: (category(conf, 'nodes')?.variables ?? []).flatMap((v) => {
       const node = attempt(() => parseNode(v.name, v.value, env), undefined);
       return node ? [node] : [];
@@ -255,6 +258,21 @@ function pushSection(cat: ConfCategory | undefined, file: string): NonNullable<S
   const parsed = duration.safeParse(v);
   if (!parsed.success || parsed.data < 1000 || parsed.data > 3_600_000) throw new ConfigError(`${file}: [push] lease must be a duration from 1s to 1h (e.g. 15s), not '${v}'`);
   return { leaseMs: parsed.data };
+}
+
+/**
+ * `[coherence]`: `follow` (yes) reads the databases' change logs so writes made through other
+ * instances empty this one's caches; `poll` (200 ms; `250`, `250ms`, `1s`) is how often the log
+ * is read when no notification woke the reader (always on MariaDB/MySQL and SQLite).
+ */
+function coherenceSection(cat: ConfCategory | undefined, file: string): NonNullable<Settings['coherence']> {
+  const follow = last(cat, 'follow');
+  const followed = follow === undefined ? { success: true as const, data: true } : yesNo.safeParse(follow);
+  if (!followed.success) throw new ConfigError(`${file}: [coherence] follow must be yes or no, not '${follow}'`);
+  const poll = last(cat, 'poll');
+  const parsed = poll === undefined ? { success: true as const, data: 200 } : duration.safeParse(poll);
+  if (!parsed.success || parsed.data < 10 || parsed.data > 60_000) throw new ConfigError(`${file}: [coherence] poll must be a duration from 10ms to 60s (e.g. 200ms or 1s), not '${poll}'`);
+  return { follow: followed.data, pollMs: parsed.data };
 }
 
 /** `sqlite:` paths are relative to ara.conf; `${ARA_DATA_DIR}` names the data directory. */

@@ -115,7 +115,7 @@ export class FamilyDialplan {
   }
 
   /** True when a change event is about this family's table. */
-  covers(e: ChangeEvent): boolean {
+  covers(e: { store: string; table: string }): boolean {
     return this.targets.has(`${e.store}\u0000${e.table}`);
   }
 
@@ -197,7 +197,8 @@ export class FamilyDialplan {
           return;
         }
         this.passCounts.reloads++;
-        const rows = await this.realtime.multi(this.family, [{ column: 'context', op: 'LIKE', value: '%' }]);
+        // Past the read cache: this pass exists to see what the database holds now.
+        const rows = await this.realtime.multi(this.family, [{ column: 'context', op: 'LIKE', value: '%' }], { fresh: true });
         await this.applyAll(rows);
         this.probed = probed;
       } else {

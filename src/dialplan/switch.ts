@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '../realtime/events.js';
+import type { ChangeEvent, StaleEvent } from '../realtime/events.js';
 import type { Logger, Realtime } from '../realtime/realtime.js';
 import type { Filter, Row } from '../realtime/types.js';
 import { FamilyDialplan } from './family.js';
@@ -73,6 +73,7 @@ export class DialplanSwitch {
   private readonly decided = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private readonly listener = (e: ChangeEvent) => this.onChange(e);
+  private readonly staleListener = (e: StaleEvent) => this.onStale(e);
   private started = false;
   readonly settings: DialplanSettings;
 
@@ -125,6 +126,7 @@ export class DialplanSwitch {
     if (this.started) return;
     this.started = true;
     this.realtime.changes.on('change', this.listener);
+    this.realtime.changes.on('stale', this.staleListener);
     await Promise.all([...this.states.values()].map((s) => s.refresh().catch(() => undefined)));
     const ms = this.settings.refreshSeconds * 1000;
     if ((options.periodic ?? true) && ms > 0) {
@@ -139,6 +141,7 @@ export class DialplanSwitch {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.realtime.changes.off('change', this.listener);
+    this.realtime.changes.off('stale', this.staleListener);
     for (const s of this.states.values()) s.stop();
     this.started = false;
   }
@@ -213,8 +216,17 @@ export class DialplanSwitch {
     return st;
   }
 
+  /** A write through this instance marks what it touched; lookups wait for it. */
   private onChange(e: ChangeEvent): void {
     for (const st of this.states.values()) if (st.covers(e)) st.onChange(e);
+  }
+
+  /**
+   * A change seen in the database's change log (another instance, SQL behind ara's back): a full
+   * pass, without holding lookups up, so an outage then keeps serving the last good index.
+   */
+  private onStale(e: StaleEvent): void {
+    for (const st of this.states.values()) if (st.covers(e)) st.refresh().catch(() => undefined);
   }
 }
 

@@ -12,9 +12,14 @@ export interface PushOptions extends DelivererOptions {
   retentionMs: number;
   /** how often the log is pruned, ms */
   pruneEveryMs: number;
+  /**
+   * how long every entry is kept, nodes or not, ms: other ara-server instances follow the log to
+   * keep their caches coherent, and one that lags (a pause, a slow poll) must still find them
+   */
+  minKeepMs: number;
 }
 
-export const DEFAULT_PUSH_OPTIONS: PushOptions = { ...DEFAULT_DELIVERER_OPTIONS, retentionMs: 7 * 24 * 3600_000, pruneEveryMs: 60_000 };
+export const DEFAULT_PUSH_OPTIONS: PushOptions = { ...DEFAULT_DELIVERER_OPTIONS, retentionMs: 7 * 24 * 3600_000, pruneEveryMs: 60_000, minKeepMs: 5 * 60_000 };
 
 /**
  * Every node's deliverer, woken by in-process writes (the change stream) and by the databases
@@ -115,15 +120,20 @@ export class PushService implements NodesService {
     for (const d of this.deliverers.values()) d.wake();
   }
 
-  /** Drops what every node has, and what is older than the retention for a node that stays away. */
+  /**
+   * Drops what every node has (and every instance had time to read), and what is older than the
+   * retention for a node that stays away. Runs with no node configured too: the log is written
+   * by the triggers whatever happens, and must stay bounded.
+   */
   async prune(): Promise<void> {
     const before = new Date(Date.now() - this.opts.retentionMs).toISOString();
+    const keepSince = new Date(Date.now() - this.opts.minKeepMs).toISOString();
     for (const l of this.logs) {
       try {
         if (!(await l.ready())) continue;
         const rows = (await l.cursors()).filter((c) => c.updatedAt === null || c.updatedAt >= before);
         const upTo = rows.length > 0 ? Math.min(...rows.map((c) => c.deliveredSeq)) : await l.lastSeq();
-        const n = await l.prune(upTo, before);
+        const n = await l.prune(upTo, before, keepSince);
         if (n > 0) this.log.debug({ database: l.database, pruned: n }, 'change log pruned');
       } catch (err) {
         this.log.warn({ database: l.database, err: (err as Error).message }, 'pruning the change log failed');

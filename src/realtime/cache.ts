@@ -48,6 +48,9 @@ export class CachedStore implements RealtimeStore {
     changes?.on('change', (e) => {
       if (e.store === this.name) this.forget(e.table);
     });
+    changes?.on('stale', (e) => {
+      if (e.store === this.name) this.forget(e.table);
+    });
   }
 
   describe(table: string, refresh?: boolean): Promise<TableInfo | null> {
@@ -126,9 +129,17 @@ export class CachedStore implements RealtimeStore {
     }
   }
 
-  /** Behind a cache a reload could be answered from memory after the probe saw a change. */
+  /**
+   * The store's own probe: the reloads it guards read past this cache (`uncached`), so a change
+   * the probe saw can never be answered from memory.
+   */
   changeProbe(): ChangeProbe | null {
-    return null;
+    return this.inner.changeProbe?.() ?? null;
+  }
+
+  /** The store without this cache, for reads that must see the database (a dialplan reload). */
+  uncached(): RealtimeStore {
+    return this.inner;
   }
 
   ping(): Promise<void> {

@@ -77,8 +77,12 @@ export interface ChangeLog {
   releaseLease?(node: string, fence: Fence): Promise<void>;
   /** marks nodes (all when none named) for a full resync; the number of rows marked */
   requestResync(node?: string): Promise<number>;
-  /** deletes entries every node has (seq <= `upTo`) or older than `before` (ISO); the count */
-  prune(upTo: number, before: string): Promise<number>;
+  /**
+   * deletes entries every node has (seq <= `upTo`) or older than `before` (ISO); the count.
+   * Entries written at or after `keepSince` (ISO) stay even when every node has them: other
+   * instances read the log too, and one that lags must still find them.
+   */
+  prune(upTo: number, before: string, keepSince?: string): Promise<number>;
   /**
    * Calls `wake` when another connection committed a change (PostgreSQL LISTEN/NOTIFY); absent
    * where the database cannot tell, which leaves the periodic poll. Returns a stop function.

@@ -15,8 +15,22 @@ export interface ChangeEvent {
   count: number;
 }
 
-export class ChangeStream extends EventEmitter<{ change: [ChangeEvent] }> {
+/**
+ * Rows of a table changed somewhere else (another instance, SQL behind ara's back), seen in the
+ * database's change log: what this process holds about the table is stale. Not a write: push,
+ * history and metrics do not listen to it.
+ */
+export interface StaleEvent {
+  store: string;
+  table: string;
+}
+
+export class ChangeStream extends EventEmitter<{ change: [ChangeEvent]; stale: [StaleEvent] }> {
   publish(e: ChangeEvent): void {
     this.emit('change', e);
+  }
+
+  announceStale(e: StaleEvent): void {
+    this.emit('stale', e);
   }
 }

@@ -62,6 +62,37 @@ export class LastGood {
   clear(): void {
     this.lru.clear();
   }
+
+  /**
+   * Drops the answers of `family` a change to rows with these `column` values may have made
+   * wrong: a lookup that names the column with `=` another value is kept, every other lookup of
+   * the family goes (it may have matched the row). `keys` null: every answer of the family.
+   */
+  supersede(family: string, column: string | null, keys: ReadonlySet<string> | null): number {
+    const prefix = `\u0000${family.toLowerCase()}`;
+    const pin = column === null ? null : `\u0001${column}\u0002=\u0002`;
+    const doomed: string[] = [];
+    for (const key of this.lru.keys()) {
+      const at = key.indexOf('\u0000');
+      if (!key.startsWith(prefix, at) || (key.length > at + prefix.length && key[at + prefix.length] !== '\u0001')) continue;
+      if (keys !== null && pin !== null) {
+        const named = pinnedValue(key, pin);
+        if (named !== undefined && !keys.has(named)) continue;
+      }
+      doomed.push(key);
+    }
+    for (const k of doomed) this.lru.delete(k);
+    return doomed.length;
+  }
+}
+
+/** The value a cache key's lookup gives the pinned column (`\u0001col\u0002=\u0002`), if any. */
+function pinnedValue(key: string, pin: string): string | undefined {
+  const i = key.indexOf(pin);
+  if (i < 0) return undefined;
+  const start = i + pin.length;
+  const end = key.indexOf('\u0001', start);
+  return key.slice(start, end < 0 ? undefined : end);
 }
 
 function keyOf(family: string, op: string, filters: readonly Filter[]): string {

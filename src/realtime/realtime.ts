@@ -116,16 +116,37 @@ export class Realtime implements RealtimeInterface {
   }
 
   /** An empty result is an answer; only a failing store moves on to the next priority. */
-  async multi(family: string, filters: readonly Filter[]): Promise<Row[]> {
+  async multi(family: string, filters: readonly Filter[], options: { fresh?: boolean } = {}): Promise<Row[]> {
     requireFilters(filters);
     try {
-      const rows = await this.firstAnswer(family, async (t) => t.store.multi(await this.table(t), filters));
+      const rows = await this.firstAnswer(family, async (t) => {
+        // `fresh`: past any read cache, for reloads that exist to see what the database holds
+        const store = options.fresh ? (t.store.uncached?.() ?? t.store) : t.store;
+        return store.multi(await this.table(t), filters);
+      });
       this.remember(family, 'multi', filters, rows);
       return rows;
     } catch (err) {
       if (!isFailover(err)) throw err;
       return this.stale(family, 'multi', filters, err) as Row[];
     }
+  }
+
+  /**
+   * Another instance (or SQL behind ara's back) changed rows of `table` in `store`: the
+   * last-known-good answers of every family mapped there that may hold them are dropped, so an
+   * outage never brings back a state older than one already seen. `keys` are values of the
+   * table's `column`; null drops every answer of those families.
+   */
+  supersede(store: string, table: string, column: string | null, keys: ReadonlySet<string> | null): number {
+    const lg = this.options.lastGood;
+    if (!lg) return 0;
+    let n = 0;
+    for (const { name, target, static: isStatic } of this.registry.allTargets()) {
+      if (isStatic || target.store.name !== store || target.table !== table) continue;
+      n += lg.supersede(name, column, keys);
+    }
+    return n;
   }
 
   /** What the last-known-good answers hold now, for metrics. */

@@ -128,6 +128,8 @@ export interface RealtimeStore {
   readonly holdsOwnTables: boolean;
   /** a cheap "did anything change behind our back?" test; null, or no method, when the store cannot tell */
   changeProbe?(): ChangeProbe | null;
+  /** The store without a read cache in front, when it has one. */
+  uncached?(): RealtimeStore;
   /** true when the store answers now; used by health checks and `ara check` */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -12,7 +12,8 @@ import { scratchDatabase, unavailable } from '../support/databases.js';
 /**
  * The database writes its own change log: every insert, update and delete of a pushed table,
  * whoever makes it (here plain SQL behind ara's back), lands in ara_changes in the same
- * transaction; a rolled-back change leaves nothing; contacts are never logged.
+ * transaction; a rolled-back change leaves nothing. Contacts are logged too (other instances'
+ * read caches follow the log); push ignores them.
  */
 function suite(label: string, open: () => Promise<{ store: SqlStore; done: () => Promise<void> }>, skip?: string) {
   describe(`change log: ${label}`, { skip: skip ?? false }, () => {
@@ -30,7 +31,7 @@ function suite(label: string, open: () => Promise<{ store: SqlStore; done: () =>
         await k('ps_auths').where('id', '1001').update({ id: '1002' });
         await k('ps_auths').where('id', '1002').delete();
         await k('sippeers').insert({ name: 'alice', type: 'friend' });
-        // Asterisk's own writes are never pushed
+        // Asterisk's own writes are logged for the other instances' caches (push ignores them)
         await k('ps_contacts').insert({ id: '1001;@abc', uri: 'sip:1001@127.0.0.1' });
         // a rolled-back change never happened
         await k.transaction(async (tx) => {
@@ -46,6 +47,7 @@ function suite(label: string, open: () => Promise<{ store: SqlStore; done: () =>
           ['ps_auths', '1002', 'update'],
           ['ps_auths', '1002', 'delete'],
           ['sippeers', 'alice', 'insert'],
+          ['ps_contacts', '1001;@abc', 'insert'],
         ]);
         for (let i = 1; i < all.length; i++) assert.ok(all[i]!.seq > all[i - 1]!.seq, 'seq ascends');
         assert.match(all[0]!.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);

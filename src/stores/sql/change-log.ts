@@ -138,8 +138,14 @@ export class SqlChangeLog implements ChangeLog {
     return q.update({ resync_requested: 1 });
   }
 
-  async prune(upTo: number, before: string): Promise<number> {
-    return this.knex(CHANGES).where('seq', '<=', upTo).orWhere('at', '<', before).delete();
+  async prune(upTo: number, before: string, keepSince?: string): Promise<number> {
+    return this.knex(CHANGES)
+      .where((q) => {
+        q.where('seq', '<=', upTo);
+        if (keepSince !== undefined) q.andWhere('at', '<', keepSince);
+      })
+      .orWhere('at', '<', before)
+      .delete();
   }
 
   get listen(): ChangeLog['listen'] {

@@ -84,9 +84,15 @@ export class SqlTransaction implements StoreTransaction {
     return Number(await this.guard(() => this.where(p, this.db(p.table.table), conds).delete()));
   }
 
-  async lastInsertId(): Promise<string> {
-    const sql = { sqlite: 'select last_insert_rowid() as id', pg: 'select lastval() as id', mysql: 'select last_insert_id() as id', ldap: '' }[this.store.kind];
-    const res = (await this.guard(() => this.db.raw(sql))) as unknown;
+  async lastInsertId(p: TablePlace): Promise<string> {
+    // PostgreSQL's lastval() is the session's last sequence of any table: the change-log trigger
+    // draws one after the row's own, so ask the row's own sequence. MySQL and SQLite restore
+    // their last id when a trigger ends.
+    const serial = this.store.kind === 'pg' ? p.table.columns.find((c) => c.autoIncrement) : undefined;
+    const sql = serial
+      ? this.db.raw('select currval(pg_get_serial_sequence(?, ?)) as id', [p.table.table, serial.name])
+      : this.db.raw({ sqlite: 'select last_insert_rowid() as id', pg: 'select lastval() as id', mysql: 'select last_insert_id() as id', ldap: '' }[this.store.kind]);
+    const res = (await this.guard(() => sql)) as unknown;
     const rows = Array.isArray(res) ? (Array.isArray(res[0]) ? res[0] : res) : (res as { rows: StoredRow[] }).rows;
     return sqlText((rows[0] as StoredRow).id);
   }
