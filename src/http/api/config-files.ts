@@ -6,8 +6,9 @@ import { parseConf } from '../../config/conf-parser.js';
 import { ConfigError } from '../../config/errors.js';
 import type { StaticEntry } from '../../realtime/types.js';
 import { etagOf, sendTagged } from './etag.js';
-import { BadParameter, MissingScope, NotFound, parseBody, ValidationFailed } from './problem.js';
-import { actorOf, auditEntry, queryString, route, secretsVisible, type ApiContext } from './route.js';
+import { MissingScope, NotFound, parseBody, ValidationFailed } from './problem.js';
+import { actorOf, auditEntry, route, secretsQuery, secretsVisible, type ApiContext } from './route.js';
+import { pathParam, queryParam } from './validation.js';
 import { lockedWrite, reader, staticPlace, type Place, type Reader } from './tx.js';
 
 /**
@@ -48,13 +49,10 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
     hidden_secrets: z.int().optional().describe('variables left out because they hold secrets (read with the secrets scope and ?secrets=true)'),
   });
   const fileRef = api.component('ConfigFile', fileOut);
-  const params = { file: 'the file name, as in extconfig.conf (`sip.conf`)' };
-
-  const fileName = (req: FastifyRequest) => {
-    const file = (req.params as { file: string }).file;
-    if (!file || file.length > c.filename!.length! || file.includes('/')) throw new BadParameter([{ field: 'path.file', rule: 'format', message: `a file name of at most ${c.filename!.length} characters` }]);
-    return file;
-  };
+  const params = z.object({
+    file: pathParam('the file name, as in extconfig.conf (`sip.conf`)', 'format', (f) => (f && f.length <= c.filename!.length! && !f.includes('/') ? null : `a file name of at most ${c.filename!.length} characters`)),
+  });
+  const fileName = (req: FastifyRequest) => (req.params as { file: string }).file;
   /** The file in the order Asterisk receives it (the store's static order, reference §1.7). */
   const read = async (tx: Reader, p: Place, file: string, lock: boolean): Promise<Category[]> => {
     const order = [
@@ -98,15 +96,13 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
   route(app, ctx, {
     method: 'GET', url: '/config-files/:file', operationId: 'getConfigFile', tag: 'config-files', params, conditional: true,
     summary: 'A static config file, as JSON or (?format=conf) as .conf text',
-    query: {
-      format: { schema: z.enum(['json', 'conf']), description: '`conf` for the file as text' },
-      secrets: { schema: z.enum(['true', 'false']), description: 'include secret variables (needs the secrets scope)' },
-    },
+    query: secretsQuery.extend({
+      format: queryParam('`conf` for the file as text (default json)', 'enum', (f) => (f === 'json' || f === 'conf' ? null : 'json or conf')),
+    }),
     responses: { 200: { description: 'the file', schema: fileRef } },
     handler: async (req, reply) => {
       const file = fileName(req);
-      const format = queryString(req, 'format') ?? 'json';
-      if (format !== 'json' && format !== 'conf') throw new BadParameter([{ field: 'query.format', rule: 'enum', message: 'json or conf' }]);
+      const format = (req.query as { format?: string }).format ?? 'json';
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const cats = await read(reader(p.store), p, file, false);
@@ -125,11 +121,12 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
     method: 'PUT', url: '/config-files/:file', operationId: 'replaceConfigFile', tag: 'config-files', params, conditional: true,
     summary: 'Create or replace a whole static config file, atomically',
     description: 'JSON categories, or the file itself as `text/plain` in Asterisk .conf syntax (templates expanded, no #include). Replacing a file that holds secrets needs the secrets scope and ?secrets=true.',
-    body: { schema: api.component('ConfigFileReplace', fileIn), contentTypes: ['application/json', 'text/plain'] },
+    query: secretsQuery,
+    body: { schema: api.component('ConfigFileReplace', fileIn), contentTypes: ['application/json', 'text/plain'], text: true },
     responses: { 200: { description: 'replaced', schema: fileRef }, 201: { description: 'created', schema: fileRef } },
     handler: async (req, reply) => {
       const file = fileName(req);
-      const body = typeof req.body === 'string' ? fromConf(file, req.body) : parseBody(fileIn, req.body);
+      const body = typeof req.body === 'string' ? fromConf(file, req.body) : req.body as z.infer<typeof fileIn>;
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const actor = actorOf(req);
@@ -155,6 +152,7 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
   route(app, ctx, {
     method: 'DELETE', url: '/config-files/:file', operationId: 'deleteConfigFile', tag: 'config-files', params, conditional: true,
     summary: 'Delete a static config file',
+    query: secretsQuery,
     responses: { 204: { description: 'deleted' } },
     handler: async (req, reply) => {
       const file = fileName(req);

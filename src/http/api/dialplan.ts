@@ -6,7 +6,8 @@ import { compareExtensionsWithCallerId } from '../../dialplan/compare.js';
 import type { Filter } from '../../realtime/types.js';
 import { etagOf, sendTagged } from './etag.js';
 import { mappedName } from './families.js';
-import { BadParameter, NotFound, parseBody, ValidationFailed, type FieldError } from './problem.js';
+import { NotFound, ValidationFailed, type FieldError } from './problem.js';
+import { pathParam } from './validation.js';
 import { actorOf, auditEntry, route, type ApiContext } from './route.js';
 import { valueSchema } from './schemas.js';
 import { familyPlace, lockedWrite, reader, type Place, type Reader } from './tx.js';
@@ -45,15 +46,14 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
   const extRef = api.component('DialplanExtension', extension);
   const contextOut = api.component('DialplanContext', z.object({ context: z.string(), extensions: z.array(extension.omit({ context: true })) }));
   const place = () => familyPlace(ctx.realtime, mapped);
-  const params = { context: 'the dialplan context', exten: 'the extension or pattern (`_NXX`), URL-encoded' };
+  const contextParam = pathParam('the dialplan context', 'format', (s) => (s !== '' && contextSchema.safeParse(s).success ? null : `a context name of at most ${c.context!.length} characters`));
+  const params = z.object({
+    context: contextParam,
+    exten: pathParam('the extension or pattern (`_NXX`), URL-encoded', 'format', (s) => (extenSchema.safeParse(s).success ? null : `an extension of 1 to ${c.exten!.length} characters`)),
+  });
 
   const names = (req: FastifyRequest) => {
     const { context, exten } = req.params as { context: string; exten?: string };
-    const errors: FieldError[] = [];
-    const rc = contextSchema.safeParse(context);
-    if (!rc.success || context === '') errors.push({ field: 'path.context', rule: 'format', message: `a context name of at most ${c.context!.length} characters` });
-    if (exten !== undefined && !extenSchema.safeParse(exten).success) errors.push({ field: 'path.exten', rule: 'format', message: `an extension of 1 to ${c.exten!.length} characters` });
-    if (errors.length > 0) throw new BadParameter(errors);
     return { context, exten: exten ?? '' };
   };
   const filters = (context: string, exten?: string): Filter[] => [
@@ -77,7 +77,7 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
   });
 
   route(app, ctx, {
-    method: 'GET', url: '/dialplan/:context', operationId: 'getDialplanContext', tag: 'dialplan', params: { context: params.context },
+    method: 'GET', url: '/dialplan/:context', operationId: 'getDialplanContext', tag: 'dialplan', params: z.object({ context: contextParam }),
     summary: 'A context, its extensions in Asterisk precedence order',
     responses: { 200: { description: 'the context; literal extensions first, then patterns from the most specific', schema: contextOut } },
     handler: async (req, reply) => {
@@ -118,7 +118,7 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     responses: { 200: { description: 'replaced', schema: extRef }, 201: { description: 'created', schema: extRef } },
     handler: async (req, reply) => {
       const { context, exten } = names(req);
-      const body = parseBody(replaceBody, req.body);
+      const body = req.body as z.infer<typeof replaceBody>;
       const wanted = numbered(body.priorities);
       const p = await place();
       const actor = actorOf(req);

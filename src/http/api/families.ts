@@ -4,9 +4,10 @@ import type { FamilyDef } from '../../../schemas/define.js';
 import { families } from '../../../schemas/index.js';
 import type { Row } from '../../realtime/types.js';
 import { checkPreconditions, etagOf, sendTagged } from './etag.js';
-import { BadParameter, NotFound, parseBody } from './problem.js';
-import { encodeCursor, listQueryDocs, parseListQuery, tiebreakOf } from './query.js';
-import { actorOf, route, secretsVisible, type ApiContext } from './route.js';
+import { NotFound } from './problem.js';
+import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery, tiebreakOf } from './query.js';
+import { actorOf, route, secretsQuery, secretsVisible, type ApiContext } from './route.js';
+import { keyParam } from './validation.js';
 import { createRow, deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema, toJson, withoutSecrets, type JsonRow } from './schemas.js';
 import { familyPlace, inTransaction, reader, type Place } from './tx.js';
@@ -87,7 +88,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
   route(app, ctx, {
     method: 'GET', url: base, operationId: `list${pascal(def.name)}`, tag,
     summary: `List ${def.name} rows`,
-    query: listQueryDocs,
+    query: listQuery, description: FILTERS_DOC,
     responses: { 200: { description: 'one page; next_cursor is null on the last', schema: pageRef } },
     handler: async (req, reply) => {
       const p = await place();
@@ -104,10 +105,11 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
   route(app, ctx, {
     method: 'POST', url: base, operationId: `create${pascal(def.name)}`, tag,
     summary: `Create a ${def.name} row`,
+    query: secretsQuery,
     body: { schema: api.component(`${def.name}.create`, s.create) },
     responses: { 201: { description: 'created; Location names it', schema: rowRef } },
     handler: async (req, reply) => {
-      const body = parseBody(s.create, req.body);
+      const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
       const w = await inTransaction(ctx.realtime, p.store, (tx) => createRow(tx, p, body, actorOf(req)));
@@ -117,15 +119,9 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
   });
 
   if (!def.key) return;
-  const keyParam = keySchema(def);
   const itemUrl = `${base}/:key`;
-  const key = (req: FastifyRequest) => {
-    const raw = (req.params as { key: string }).key;
-    const r = keyParam.safeParse(raw);
-    if (!r.success) throw new BadParameter([{ field: 'path.key', rule: 'key', message: r.error.issues[0]!.message }]);
-    return r.data;
-  };
-  const params = { key: `the ${def.key} of the row` };
+  const key = (req: FastifyRequest) => (req.params as { key: string }).key;
+  const params = z.object({ key: keyParam(`the ${def.key} of the row`, keySchema(def)) });
 
   /** Answers a write with the row as stored, tagged. */
   const answer = (req: FastifyRequest, reply: FastifyReply, p: Place, row: Row | null, status: number, show: boolean) =>
@@ -134,7 +130,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
   route(app, ctx, {
     method: 'GET', url: itemUrl, operationId: `get${pascal(def.name)}`, tag, params, conditional: true,
     summary: `Read one ${def.name} row`,
-    query: { secrets: listQueryDocs.secrets },
+    query: secretsQuery,
     responses: { 200: { description: 'the row; ETag tags it', schema: rowRef } },
     handler: async (req, reply) => {
       const k = key(req);
@@ -153,11 +149,12 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
     method: 'PUT', url: itemUrl, operationId: `replace${pascal(def.name)}`, tag, params, conditional: true,
     summary: `Create or replace one ${def.name} row`,
     description: 'Columns left out are cleared (or get their default), except secret columns, which keep their value unless given (null clears them). `If-None-Match: *` creates only.',
+    query: secretsQuery,
     body: { schema: api.component(`${def.name}.replace`, s.replace) },
     responses: { 200: { description: 'replaced', schema: rowRef }, 201: { description: 'created', schema: rowRef } },
     handler: async (req, reply) => {
       const k = key(req);
-      const body = parseBody(s.replace, req.body);
+      const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
       const w = await inTransaction(ctx.realtime, p.store, (tx) => replaceRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
@@ -170,11 +167,12 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
     method: 'PATCH', url: itemUrl, operationId: `patch${pascal(def.name)}`, tag, params, conditional: true,
     summary: `Change some columns of one ${def.name} row`,
     description: 'Only the columns given change; null clears one.',
+    query: secretsQuery,
     body: { schema: api.component(`${def.name}.patch`, s.patch), contentTypes: ['application/json', 'application/merge-patch+json'] },
     responses: { 200: { description: 'changed', schema: rowRef } },
     handler: async (req, reply) => {
       const k = key(req);
-      const body = parseBody(s.patch, req.body);
+      const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
       const w = await inTransaction(ctx.realtime, p.store, (tx) => patchRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
@@ -185,6 +183,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
   route(app, ctx, {
     method: 'DELETE', url: itemUrl, operationId: `delete${pascal(def.name)}`, tag, params, conditional: true,
     summary: `Delete one ${def.name} row`,
+    query: secretsQuery,
     responses: { 204: { description: 'deleted' } },
     handler: async (req, reply) => {
       const k = key(req);

@@ -5,9 +5,10 @@ import { familyDef } from '../../../schemas/index.js';
 import type { Row } from '../../realtime/types.js';
 import { checkPreconditions, etagOf, sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
-import { BadParameter, Conflict, NotFound, parseBody, ValidationFailed, type FieldError } from './problem.js';
-import { encodeCursor, listQueryDocs, parseListQuery } from './query.js';
-import { actorOf, route, secretsVisible, type Actor, type ApiContext } from './route.js';
+import { Conflict, NotFound, ValidationFailed, type FieldError } from './problem.js';
+import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery } from './query.js';
+import { actorOf, route, secretsQuery, secretsVisible, type Actor, type ApiContext } from './route.js';
+import { keyParam } from './validation.js';
 import { deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema } from './schemas.js';
 import { familyPlace, inTransaction, lockedWrite, reader, sameStore, type Place, type Reader, type Tx } from './tx.js';
@@ -89,12 +90,8 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     sameStore([p.endpoint, p.aor, p.auth, ...(p.identify ? [p.identify] : [])], 'a PJSIP line');
     return p;
   };
-  const lineId = (req: FastifyRequest) => {
-    const r = idParam.safeParse((req.params as { id: string }).id);
-    if (!r.success) throw new BadParameter([{ field: 'path.id', rule: 'key', message: r.error.issues[0]!.message }]);
-    return r.data;
-  };
-  const params = { id: 'the line id: the id of its endpoint, AOR, auth and identify' };
+  const lineId = (req: FastifyRequest) => (req.params as { id: string }).id;
+  const params = z.object({ id: keyParam('the line id: the id of its endpoint, AOR, auth and identify', idParam) });
 
   /** The line as stored, or null when its endpoint does not exist. */
   const readLine = async (tx: Reader, p: LineParts, id: string, lock: boolean) => {
@@ -144,7 +141,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   route(app, ctx, {
     method: 'GET', url: '/pjsip/lines', operationId: 'listPjsipLines', tag: 'pjsip',
     summary: 'List PJSIP lines (filters and sort apply to the endpoint)',
-    query: listQueryDocs,
+    query: listQuery, description: FILTERS_DOC,
     responses: { 200: { description: 'one page', schema: api.component('PjsipLinePage', z.object({ items: z.array(lineOut), next_cursor: z.string().nullable() })) } },
     handler: async (req, reply) => {
       const p = await places();
@@ -175,10 +172,11 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   route(app, ctx, {
     method: 'POST', url: '/pjsip/lines', operationId: 'createPjsipLine', tag: 'pjsip',
     summary: 'Create a PJSIP line',
+    query: secretsQuery,
     body: { schema: api.component('PjsipLineCreate', lineCreate) },
     responses: { 201: { description: 'created', schema: lineRef } },
     handler: async (req, reply) => {
-      const body = parseBody(lineCreate, req.body);
+      const body = req.body as z.infer<typeof lineCreate>;
       const p = await places();
       const secrets = secretsVisible(req);
       const line = await inTransaction(ctx.realtime, p.endpoint.store, async (tx) => {
@@ -196,7 +194,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   route(app, ctx, {
     method: 'GET', url: '/pjsip/lines/:id', operationId: 'getPjsipLine', tag: 'pjsip', params, conditional: true,
     summary: 'Read a PJSIP line',
-    query: { secrets: listQueryDocs.secrets },
+    query: secretsQuery,
     responses: { 200: { description: 'the line', schema: lineRef } },
     handler: async (req, reply) => {
       const id = lineId(req);
@@ -212,11 +210,12 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     method: 'PUT', url: '/pjsip/lines/:id', operationId: 'replacePjsipLine', tag: 'pjsip', params, conditional: true,
     summary: 'Create or replace a PJSIP line',
     description: 'Each part becomes exactly what is given (secrets left out are kept); an identify left out is removed.',
+    query: secretsQuery,
     body: { schema: api.component('PjsipLineReplace', lineIn) },
     responses: { 200: { description: 'replaced', schema: lineRef }, 201: { description: 'created', schema: lineRef } },
     handler: async (req, reply) => {
       const id = lineId(req);
-      const body = parseBody(lineIn, req.body);
+      const body = req.body as z.infer<typeof lineIn>;
       const p = await places();
       const secrets = secretsVisible(req);
       const { line, created } = await lockedWrite(ctx.realtime, req, p.endpoint.store, (tx) => readLine(tx, p, id, true), (current) => current ? etagOf(show(p, id, current, secrets)) : null, async (tx, current) => {
@@ -232,11 +231,12 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     method: 'PATCH', url: '/pjsip/lines/:id', operationId: 'patchPjsipLine', tag: 'pjsip', params, conditional: true,
     summary: 'Change parts of a PJSIP line',
     description: 'Only the columns given change; `identify: null` removes the identify.',
+    query: secretsQuery,
     body: { schema: api.component('PjsipLinePatch', linePatch), contentTypes: ['application/json', 'application/merge-patch+json'] },
     responses: { 200: { description: 'changed', schema: lineRef } },
     handler: async (req, reply) => {
       const id = lineId(req);
-      const body = parseBody(linePatch, req.body);
+      const body = req.body as z.infer<typeof linePatch>;
       const p = await places();
       const secrets = secretsVisible(req);
       const actor = actorOf(req);
@@ -266,6 +266,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   route(app, ctx, {
     method: 'DELETE', url: '/pjsip/lines/:id', operationId: 'deletePjsipLine', tag: 'pjsip', params, conditional: true,
     summary: 'Delete a PJSIP line: endpoint, AOR, auth and identify',
+    query: secretsQuery,
     responses: { 204: { description: 'deleted' } },
     handler: async (req, reply) => {
       const id = lineId(req);

@@ -4,8 +4,9 @@ import { familyDef } from '../../../schemas/index.js';
 import type { Row } from '../../realtime/types.js';
 import { etagOf, sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
-import { BadParameter, NotFound, parseBody, ValidationFailed, type FieldError } from './problem.js';
-import { encodeCursor, parseListQuery } from './query.js';
+import { NotFound, ValidationFailed, type FieldError } from './problem.js';
+import { keyParam } from './validation.js';
+import { encodeCursor, listQuery, parseListQuery } from './query.js';
 import { actorOf, route, type Actor, type ApiContext } from './route.js';
 import { createRow, deleteRow, keyFilter, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema } from './schemas.js';
@@ -31,18 +32,14 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
     .meta({ examples: [{ queue: { strategy: 'rrmemory', timeout: 15 }, members: [{ interface: 'PJSIP/1001' }, { interface: 'PJSIP/1002', membername: 'Bob', penalty: 1 }] }] });
   const queueRef = api.component('Queue', queueOut);
   const nameSchema = keySchema(qdef);
-  const params = { name: 'the queue name' };
+  const params = z.object({ name: keyParam('the queue name', nameSchema) });
 
   const places = async () => {
     const p = { queue: await familyPlace(ctx.realtime, qmapped), members: await familyPlace(ctx.realtime, mmapped) };
     sameStore([p.queue, p.members], 'a queue with its members');
     return p;
   };
-  const queueName = (req: FastifyRequest) => {
-    const r = nameSchema.safeParse((req.params as { name: string }).name);
-    if (!r.success) throw new BadParameter([{ field: 'path.name', rule: 'key', message: r.error.issues[0]!.message }]);
-    return r.data;
-  };
+  const queueName = (req: FastifyRequest) => (req.params as { name: string }).name;
   const readQueue = async (tx: Reader, p: { queue: Place; members: Place }, name: string, lock: boolean) => {
     const queue = await readRow(tx, p.queue, keyFilter(qdef, name), lock);
     if (!queue) return null;
@@ -67,14 +64,11 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
   route(app, ctx, {
     method: 'GET', url: '/queues', operationId: 'listQueues', tag: 'queues',
     summary: 'Queue names',
-    query: { limit: { schema: z.int().min(1).max(1000), description: 'names per page' }, cursor: { schema: z.string(), description: 'next_cursor of the previous page' } },
+    query: z.strictObject({ limit: listQuery.shape.limit, cursor: listQuery.shape.cursor }),
     responses: { 200: { description: 'one page', schema: api.component('QueueNames', z.object({ items: z.array(z.string()), next_cursor: z.string().nullable() })) } },
     handler: async (req, reply) => {
       const p = await places();
-      const query = req.query as Record<string, unknown>;
-      const extra = Object.keys(query).filter((k) => k !== 'limit' && k !== 'cursor');
-      if (extra.length > 0) throw new BadParameter(extra.map((k) => ({ field: `query.${k}`, rule: 'unknown_field', message: 'limit and cursor only' })));
-      const q = parseListQuery(p.queue, query, false, ['name']);
+      const q = parseListQuery(p.queue, req.query as Record<string, unknown>, false, ['name']);
       const r = reader(p.queue.store);
       const rows = await r.select(p.queue, [], { order: q.order, limit: q.limit + 1, ...(q.after ? { after: q.after } : {}) });
       const page = rows.slice(0, q.limit);
@@ -104,7 +98,7 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
     responses: { 200: { description: 'replaced', schema: queueRef }, 201: { description: 'created', schema: queueRef } },
     handler: async (req, reply) => {
       const name = queueName(req);
-      const body = parseBody(queueIn, req.body);
+      const body = req.body as z.infer<typeof queueIn>;
       const seen = new Map<string, number>();
       const errors: FieldError[] = [];
       body.members.forEach((m, i) => {

@@ -4,9 +4,10 @@ import { familyDef } from '../../../schemas/index.js';
 import type { Filter, Row } from '../../realtime/types.js';
 import { etagOf, sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
-import { BadParameter, NotFound, parseBody, type FieldError } from './problem.js';
-import { encodeCursor, listQueryDocs, parseListQuery } from './query.js';
-import { actorOf, route, secretsVisible, type ApiContext } from './route.js';
+import { NotFound, parseBody } from './problem.js';
+import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery } from './query.js';
+import { actorOf, route, secretsQuery, secretsVisible, type ApiContext } from './route.js';
+import { pathParam } from './validation.js';
 import { createRow, deleteRow, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas } from './schemas.js';
 import { familyPlace, lockedWrite, reader, type Place } from './tx.js';
@@ -25,16 +26,14 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
   const full = familySchemas(def);
   const boxRef = api.component('VoicemailBox', full.row);
   const place = () => familyPlace(ctx.realtime, mapped);
-  const params = { context: 'the voicemail context', mailbox: 'the mailbox number' };
   const cw = def.columns.context!.length!;
   const mw = def.columns.mailbox!.length!;
 
+  const length = (max: number) => (s: string) => (s && s.length <= max ? null : `1 to ${max} characters`);
+  const contextParam = pathParam('the voicemail context', 'format', length(cw));
+  const params = z.object({ context: contextParam, mailbox: pathParam('the mailbox number', 'format', length(mw)) });
   const names = (req: FastifyRequest) => {
     const { context, mailbox } = req.params as { context: string; mailbox?: string };
-    const errors: FieldError[] = [];
-    if (!context || context.length > cw) errors.push({ field: 'path.context', rule: 'format', message: `1 to ${cw} characters` });
-    if (mailbox !== undefined && (!mailbox || mailbox.length > mw)) errors.push({ field: 'path.mailbox', rule: 'format', message: `1 to ${mw} characters` });
-    if (errors.length > 0) throw new BadParameter(errors);
     return { context, mailbox: mailbox ?? '' };
   };
   const box = (context: string, mailbox: string): Filter[] => [
@@ -44,9 +43,9 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
   const tag = (p: Place, row: Row | null, show: boolean) => (row ? etagOf(representation(p, row, show)) : null);
 
   route(app, ctx, {
-    method: 'GET', url: '/voicemail/:context', operationId: 'listVoicemailBoxes', tag: 'voicemail', params: { context: params.context },
+    method: 'GET', url: '/voicemail/:context', operationId: 'listVoicemailBoxes', tag: 'voicemail', params: z.object({ context: contextParam }),
     summary: 'The boxes of a context',
-    query: listQueryDocs,
+    query: listQuery, description: FILTERS_DOC,
     responses: { 200: { description: 'one page', schema: api.component('VoicemailPage', z.object({ items: z.array(full.row), next_cursor: z.string().nullable() })) } },
     handler: async (req, reply) => {
       const { context } = names(req);
@@ -64,7 +63,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
   route(app, ctx, {
     method: 'GET', url: '/voicemail/:context/:mailbox', operationId: 'getVoicemailBox', tag: 'voicemail', params, conditional: true,
     summary: 'A voicemail box',
-    query: { secrets: listQueryDocs.secrets },
+    query: secretsQuery,
     responses: { 200: { description: 'the box', schema: boxRef } },
     handler: async (req, reply) => {
       const { context, mailbox } = names(req);
@@ -80,11 +79,12 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
     method: 'PUT', url: '/voicemail/:context/:mailbox', operationId: 'replaceVoicemailBox', tag: 'voicemail', params, conditional: true,
     summary: 'Create or replace a voicemail box',
     description: 'Columns left out are cleared, except secrets (the PIN), which are kept; creating a box needs its password.',
+    query: secretsQuery,
     body: { schema: api.component('VoicemailBoxReplace', s.replace) },
     responses: { 200: { description: 'replaced', schema: boxRef }, 201: { description: 'created', schema: boxRef } },
     handler: async (req, reply) => {
       const { context, mailbox } = names(req);
-      const body = parseBody(s.replace, req.body);
+      const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
       const actor = actorOf(req);
@@ -100,11 +100,12 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
   route(app, ctx, {
     method: 'PATCH', url: '/voicemail/:context/:mailbox', operationId: 'patchVoicemailBox', tag: 'voicemail', params, conditional: true,
     summary: 'Change some settings of a voicemail box',
+    query: secretsQuery,
     body: { schema: api.component('VoicemailBoxPatch', s.patch), contentTypes: ['application/json', 'application/merge-patch+json'] },
     responses: { 200: { description: 'changed', schema: boxRef } },
     handler: async (req, reply) => {
       const { context, mailbox } = names(req);
-      const body = parseBody(s.patch, req.body);
+      const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
       const w = await lockedWrite(ctx.realtime, req, p.store, (tx) => readRow(tx, p, box(context, mailbox), true), (current) => tag(p, current, show), async (tx, current) => {
@@ -118,6 +119,7 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
   route(app, ctx, {
     method: 'DELETE', url: '/voicemail/:context/:mailbox', operationId: 'deleteVoicemailBox', tag: 'voicemail', params, conditional: true,
     summary: 'Delete a voicemail box',
+    query: secretsQuery,
     responses: { 204: { description: 'deleted' } },
     handler: async (req, reply) => {
       const { context, mailbox } = names(req);
