@@ -9,7 +9,7 @@ import { etagOf, sendTagged } from './etag.js';
 import { MissingScope, NotFound, parseBody, ValidationFailed } from './problem.js';
 import { actorOf, auditEntry, route, secretsQuery, secretsVisible, type ApiContext } from './route.js';
 import { pathParam, queryParam } from './validation.js';
-import { lockedWrite, reader, staticPlace, type Place, type Reader } from './tx.js';
+import { reader, staticPlace, writeResource, type Place, type Reader, type Resource } from './tx.js';
 
 /**
  * Static config files (`sip.conf`, `queues.conf`, ... as Asterisk loads them from the
@@ -69,6 +69,15 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       return { category: s(r.category), cat_metric: s(r.cat_metric), var_metric: s(r.var_metric), var_name: s(r.var_name), var_val: s(r.var_val) };
     }));
   };
+
+  const resource = (p: Place, file: string, secrets: boolean): Resource<Category[]> => ({
+    store: p.store,
+    read: async (tx, lock) => {
+      const cats = await read(tx, p, file, lock);
+      return cats.length > 0 ? cats : null;
+    },
+    show: (cats) => visible(file, cats, secrets),
+  });
 
   route(app, ctx, {
     method: 'GET', url: '/config-files', operationId: 'listConfigFiles', tag: 'config-files',
@@ -130,8 +139,8 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const actor = actorOf(req);
-      const { after, created } = await lockedWrite(ctx.realtime, req, p.store, (tx) => read(tx, p, file, true), (current) => current.length > 0 ? etagOf(visible(file, current, secrets)) : null, async (tx, current) => {
-        if (!secrets && hasSecrets(current)) throw new MissingScope(`'${file}' holds secret variables this token cannot see; replacing it needs the secrets scope and ?secrets=true`);
+      return writeResource(ctx.realtime, req, reply, resource(p, file, secrets), async (tx, current) => {
+        if (!secrets && current && hasSecrets(current)) throw new MissingScope(`'${file}' holds secret variables this token cannot see; replacing it needs the secrets scope and ?secrets=true`);
         await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
         const n = body.categories.length;
         for (const [i, cat] of body.categories.entries()) {
@@ -142,10 +151,8 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
           }
         }
         const after = await read(tx, p, file, false);
-        recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: file, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? masked(current) : null, after: masked(after), raw: { before: current.length > 0 ? current : null, after } }));
-        return { after, created: current.length === 0 };
+        recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: file, operation: current ? 'replace' : 'create', before: current ? masked(current) : null, after: masked(after), raw: { before: current, after } }));
       });
-      return sendTagged(req, reply, created ? 201 : 200, visible(file, after, secrets));
     },
   });
 
@@ -159,12 +166,11 @@ export async function configFileRoutes(app: FastifyInstance, ctx: ApiContext): P
       const secrets = secretsVisible(req);
       const p = await staticPlace(ctx.realtime, file);
       const actor = actorOf(req);
-      await lockedWrite(ctx.realtime, req, p.store, (tx) => read(tx, p, file, true), (current) => current.length > 0 ? etagOf(visible(file, current, secrets)) : null, async (tx, current) => {
-        if (current.length === 0) throw new NotFound(`no config file '${file}'`);
+      return writeResource(ctx.realtime, req, reply, resource(p, file, secrets), async (tx, current) => {
+        if (!current) throw new NotFound(`no config file '${file}'`);
         await tx.delete(p, [{ column: 'filename', op: '=', value: file }]);
         recordAudit(tx, auditEntry(actor, { family: 'ast_config', key: file, operation: 'delete', before: masked(current), after: null, raw: { before: current, after: null } }));
       });
-      return reply.code(204).send();
     },
   });
 }

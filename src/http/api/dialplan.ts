@@ -4,13 +4,13 @@ import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import { compareExtensionsWithCallerId } from '../../dialplan/compare.js';
 import type { Filter } from '../../realtime/types.js';
-import { etagOf, sendTagged } from './etag.js';
+import { sendTagged } from './etag.js';
 import { mappedName } from './families.js';
 import { NotFound, ValidationFailed, type FieldError } from './problem.js';
 import { pathParam } from './validation.js';
 import { actorOf, auditEntry, route, type ApiContext } from './route.js';
 import { valueSchema } from './schemas.js';
-import { familyPlace, lockedWrite, reader, type Place, type Reader } from './tx.js';
+import { familyPlace, reader, writeResource, type Place, type Reader, type Resource } from './tx.js';
 
 /**
  * Dialplan extensions of the `extensions` family: all priorities of one `context/exten` as an
@@ -60,6 +60,14 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     { column: 'context', op: '=', value: context },
     ...(exten !== undefined ? [{ column: 'exten', op: '=' as const, value: exten }] : []),
   ];
+  const resource = (p: Place, context: string, exten: string): Resource<Priority[]> => ({
+    store: p.store,
+    read: async (tx, lock) => {
+      const list = await priorities(tx, p, context, exten, lock);
+      return list.length > 0 ? list : null;
+    },
+    show: (list) => ({ context, exten, priorities: list }),
+  });
   const priorities = async (tx: Reader, p: Place, context: string, exten: string, lock: boolean): Promise<Priority[]> =>
     (await tx.select(p, filters(context, exten), { order: [{ column: 'priority' }], lock })).map((raw) => {
       const r = tx.row(p, raw);
@@ -122,14 +130,12 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const wanted = numbered(body.priorities);
       const p = await place();
       const actor = actorOf(req);
-      const { list, created } = await lockedWrite(ctx.realtime, req, p.store, (tx) => priorities(tx, p, context, exten, true), (current) => current.length > 0 ? etagOf({ context, exten, priorities: current }) : null, async (tx, current) => {
+      return writeResource(ctx.realtime, req, reply, resource(p, context, exten), async (tx, current) => {
         await tx.delete(p, filters(context, exten));
         for (const w of wanted) await tx.insert(p, { context, exten, priority: String(w.priority), app: w.app, appdata: w.appdata });
         const after = await priorities(tx, p, context, exten, false);
-        recordAudit(tx, auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: current.length > 0 ? 'replace' : 'create', before: current.length > 0 ? current : null, after }));
-        return { list: after, created: current.length === 0 };
+        recordAudit(tx, auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: current ? 'replace' : 'create', before: current, after }));
       });
-      return sendTagged(req, reply, created ? 201 : 200, { context, exten, priorities: list });
     },
   });
 
@@ -141,12 +147,11 @@ export async function dialplanRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       const { context, exten } = names(req);
       const p = await place();
       const actor = actorOf(req);
-      await lockedWrite(ctx.realtime, req, p.store, (tx) => priorities(tx, p, context, exten, true), (current) => current.length > 0 ? etagOf({ context, exten, priorities: current }) : null, async (tx, current) => {
-        if (current.length === 0) throw new NotFound(`no extension '${exten}' in context '${context}'`);
+      return writeResource(ctx.realtime, req, reply, resource(p, context, exten), async (tx, current) => {
+        if (!current) throw new NotFound(`no extension '${exten}' in context '${context}'`);
         await tx.delete(p, filters(context, exten));
         recordAudit(tx, auditEntry(actor, { family: p.family, key: `${context}/${exten}`, operation: 'delete', before: current, after: null }));
       });
-      return reply.code(204).send();
     },
   });
 }

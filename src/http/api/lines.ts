@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import type { Row } from '../../realtime/types.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { checkPreconditions, sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
 import { Conflict, NotFound, ValidationFailed, type FieldError } from './problem.js';
 import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery } from './query.js';
@@ -11,7 +11,7 @@ import { actorOf, route, secretsQuery, secretsVisible, type Actor, type ApiConte
 import { keyParam } from './validation.js';
 import { deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema } from './schemas.js';
-import { familyPlace, inTransaction, lockedWrite, reader, sameStore, type Place, type Reader, type Tx } from './tx.js';
+import { familyPlace, inTransaction, reader, sameStore, writeResource, type Place, type Reader, type Resource, type Tx } from './tx.js';
 
 /**
  * A PJSIP line: the endpoint, its AOR and its inbound auth (and optionally an identify), all
@@ -105,6 +105,13 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     };
   };
   type Stored = NonNullable<Awaited<ReturnType<typeof readLine>>>;
+  /** The line as its writes see it (writeResource). */
+  const resource = (p: LineParts, id: string, secrets: boolean): Resource<Stored> => ({
+    store: p.endpoint.store,
+    read: (tx, lock) => readLine(tx, p, id, lock),
+    show: (line) => show(p, id, line, secrets),
+    location: `${ctx.prefix}/pjsip/lines/${encodeURIComponent(id)}`,
+  });
   const show = (p: LineParts, id: string, line: Stored, secrets: boolean) => {
     const part = (pl: Place, row: Row | null, drop: string[]) => {
       if (!row) return null;
@@ -218,12 +225,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const body = req.body as z.infer<typeof lineIn>;
       const p = await places();
       const secrets = secretsVisible(req);
-      const { line, created } = await lockedWrite(ctx.realtime, req, p.endpoint.store, (tx) => readLine(tx, p, id, true), (current) => current ? etagOf(show(p, id, current, secrets)) : null, async (tx, current) => {
-        await writeLine(tx, p, id, body, actorOf(req));
-        return { line: (await readLine(tx, p, id, false))!, created: !current };
-      });
-      if (created) reply.header('location', `${ctx.prefix}/pjsip/lines/${encodeURIComponent(id)}`);
-      return sendTagged(req, reply, created ? 201 : 200, show(p, id, line, secrets));
+      return writeResource(ctx.realtime, req, reply, resource(p, id, secrets), (tx) => writeLine(tx, p, id, body, actorOf(req)));
     },
   });
 
@@ -240,7 +242,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const p = await places();
       const secrets = secretsVisible(req);
       const actor = actorOf(req);
-      const line = await lockedWrite(ctx.realtime, req, p.endpoint.store, (tx) => readLine(tx, p, id, true), (current) => current ? etagOf(show(p, id, current, secrets)) : null, async (tx, current) => {
+      return writeResource(ctx.realtime, req, reply, resource(p, id, secrets), async (tx, current) => {
         if (!current) throw new NotFound(`no PJSIP line '${id}'`);
         const errors: FieldError[] = [];
         if (body.endpoint) {
@@ -257,9 +259,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         else if (p.identify && body.identify) {
           await (current.identify ? patchRow(tx, p.identify, id, body.identify, actor) : replaceRow(tx, p.identify, id, { ...body.identify, endpoint: id }, actor));
         }
-        return (await readLine(tx, p, id, false))!;
       });
-      return sendTagged(req, reply, 200, show(p, id, line, secrets));
     },
   });
 
@@ -273,14 +273,13 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       const p = await places();
       const secrets = secretsVisible(req);
       const actor = actorOf(req);
-      await lockedWrite(ctx.realtime, req, p.endpoint.store, (tx) => readLine(tx, p, id, true), (current) => current ? etagOf(show(p, id, current, secrets)) : null, async (tx, current) => {
+      return writeResource(ctx.realtime, req, reply, resource(p, id, secrets), async (tx, current) => {
         if (!current) throw new NotFound(`no PJSIP line '${id}'`);
         await deleteRow(tx, p.endpoint, id, actor);
         await deleteRow(tx, p.aor, id, actor, undefined, true);
         await deleteRow(tx, p.auth, id, actor, undefined, true);
         if (p.identify) await deleteRow(tx, p.identify, id, actor, undefined, true);
       });
-      return reply.code(204).send();
     },
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import type { Row } from '../../realtime/types.js';
-import { etagOf, sendTagged } from './etag.js';
+import { sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
 import { NotFound, ValidationFailed, type FieldError } from './problem.js';
 import { keyParam } from './validation.js';
@@ -10,7 +10,7 @@ import { encodeCursor, listQuery, parseListQuery } from './query.js';
 import { actorOf, route, type Actor, type ApiContext } from './route.js';
 import { createRow, deleteRow, keyFilter, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema } from './schemas.js';
-import { familyPlace, lockedWrite, reader, sameStore, type Place, type Reader, type Tx } from './tx.js';
+import { familyPlace, reader, sameStore, writeResource, type Place, type Reader, type Resource, type Tx } from './tx.js';
 
 /**
  * A queue with its static members (`queues` + `queue_members`), read and replaced together in
@@ -61,6 +61,12 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
     };
   };
 
+  const resource = (p: { queue: Place; members: Place }, name: string): Resource<Stored> => ({
+    store: p.queue.store,
+    read: (tx, lock) => readQueue(tx, p, name, lock),
+    show: (q) => show(p, name, q),
+  });
+
   route(app, ctx, {
     method: 'GET', url: '/queues', operationId: 'listQueues', tag: 'queues',
     summary: 'Queue names',
@@ -109,12 +115,10 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       if (errors.length > 0) throw new ValidationFailed(errors);
       const p = await places();
       const actor = actorOf(req);
-      const { q, created } = await lockedWrite(ctx.realtime, req, p.queue.store, (tx) => readQueue(tx, p, name, true), (current) => current ? etagOf(show(p, name, current)) : null, async (tx, current) => {
+      return writeResource(ctx.realtime, req, reply, resource(p, name), async (tx, current) => {
         await replaceRow(tx, p.queue, name, body.queue, actor);
         await replaceMembers(tx, p.members, name, current?.members ?? await membersOf(tx, p.members, name), body.members, actor);
-        return { q: (await readQueue(tx, p, name, false))!, created: !current };
       });
-      return sendTagged(req, reply, created ? 201 : 200, show(p, name, q));
     },
   });
 
@@ -126,12 +130,11 @@ export async function queueRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       const name = queueName(req);
       const p = await places();
       const actor = actorOf(req);
-      await lockedWrite(ctx.realtime, req, p.queue.store, (tx) => readQueue(tx, p, name, true), (current) => current ? etagOf(show(p, name, current)) : null, async (tx, current) => {
+      return writeResource(ctx.realtime, req, reply, resource(p, name), async (tx, current) => {
         if (!current) throw new NotFound(`no queue '${name}'`);
         for (const m of current.members) await deleteRow(tx, p.members, String(m.uniqueid), actor);
         await deleteRow(tx, p.queue, name, actor);
       });
-      return reply.code(204).send();
     },
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../schemas/index.js';
 import type { Filter, Row } from '../../realtime/types.js';
-import { etagOf, sendTagged } from './etag.js';
+import { sendTagged } from './etag.js';
 import { mappedName, representation } from './families.js';
 import { NotFound, parseBody } from './problem.js';
 import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery } from './query.js';
@@ -10,7 +10,7 @@ import { actorOf, route, secretsQuery, secretsVisible, type ApiContext } from '.
 import { pathParam } from './validation.js';
 import { createRow, deleteRow, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas } from './schemas.js';
-import { familyPlace, lockedWrite, reader, type Place } from './tx.js';
+import { familyPlace, reader, writeResource, type Place, type Resource } from './tx.js';
 
 /**
  * Voicemail boxes by what people call them, `context/mailbox` (the table's key is a number the
@@ -40,7 +40,12 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
     { column: 'context', op: '=', value: context },
     { column: 'mailbox', op: '=', value: mailbox },
   ];
-  const tag = (p: Place, row: Row | null, show: boolean) => (row ? etagOf(representation(p, row, show)) : null);
+  const resource = (p: Place, context: string, mailbox: string, show: boolean): Resource<Row> => ({
+    store: p.store,
+    read: (tx, lock) => readRow(tx, p, box(context, mailbox), lock),
+    show: (row) => representation(p, row, show),
+    location: `${ctx.prefix}/voicemail/${encodeURIComponent(context)}/${encodeURIComponent(mailbox)}`,
+  });
 
   route(app, ctx, {
     method: 'GET', url: '/voicemail/:context', operationId: 'listVoicemailBoxes', tag: 'voicemail', params: z.object({ context: contextParam }),
@@ -88,12 +93,11 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const p = await place();
       const show = secretsVisible(req);
       const actor = actorOf(req);
-      const w = await lockedWrite(ctx.realtime, req, p.store, (tx) => readRow(tx, p, box(context, mailbox), true), (current) => tag(p, current, show), async (tx, current) => {
-        if (!current) return createRow(tx, p, { ...parseBody(s.create, body), context, mailbox }, actor);
-        return replaceRow(tx, p, String(current.uniqueid), { ...body, context, mailbox }, actor);
+      return writeResource(ctx.realtime, req, reply, resource(p, context, mailbox, show), async (tx, current) => {
+        // creating a box needs what replacing one may leave out (its password)
+        if (!current) await createRow(tx, p, { ...parseBody(s.create, body), context, mailbox }, actor);
+        else await replaceRow(tx, p, String(current.uniqueid), { ...body, context, mailbox }, actor);
       });
-      if (w.created) reply.header('location', `${ctx.prefix}/voicemail/${encodeURIComponent(context)}/${encodeURIComponent(mailbox)}`);
-      return sendTagged(req, reply, w.created ? 201 : 200, representation(p, w.after!, show));
     },
   });
 
@@ -108,11 +112,10 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
-      const w = await lockedWrite(ctx.realtime, req, p.store, (tx) => readRow(tx, p, box(context, mailbox), true), (current) => tag(p, current, show), async (tx, current) => {
+      return writeResource(ctx.realtime, req, reply, resource(p, context, mailbox, show), async (tx, current) => {
         if (!current) throw new NotFound(`no voicemail box ${mailbox}@${context}`);
-        return patchRow(tx, p, String(current.uniqueid), body, actorOf(req));
+        await patchRow(tx, p, String(current.uniqueid), body, actorOf(req));
       });
-      return sendTagged(req, reply, 200, representation(p, w.after!, show));
     },
   });
 
@@ -125,11 +128,10 @@ export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       const { context, mailbox } = names(req);
       const p = await place();
       const show = secretsVisible(req);
-      await lockedWrite(ctx.realtime, req, p.store, (tx) => readRow(tx, p, box(context, mailbox), true), (current) => tag(p, current, show), async (tx, current) => {
+      return writeResource(ctx.realtime, req, reply, resource(p, context, mailbox, show), async (tx, current) => {
         if (!current) throw new NotFound(`no voicemail box ${mailbox}@${context}`);
         await deleteRow(tx, p, String(current.uniqueid), actorOf(req));
       });
-      return reply.code(204).send();
     },
   });
 }
