@@ -1,16 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FamilyDef } from '../../../schemas/define.js';
 import { families } from '../../../schemas/index.js';
 import type { Row } from '../../realtime/types.js';
-import { checkPreconditions, etagOf, sendTagged } from './etag.js';
+import { sendTagged } from './etag.js';
 import { NotFound } from './problem.js';
 import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery, tiebreakOf } from './query.js';
 import { actorOf, route, secretsQuery, secretsVisible, type ApiContext } from './route.js';
 import { keyParam } from './validation.js';
 import { createRow, deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema, toJson, withoutSecrets, type JsonRow } from './schemas.js';
-import { familyPlace, inTransaction, reader, type Place } from './tx.js';
+import { familyPlace, inTransaction, reader, writeResource, type Place, type Resource } from './tx.js';
 
 /**
  * `/families/<family>` and `/families/<family>/<key>` for every family of schemas/ that
@@ -123,9 +123,12 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
   const key = (req: FastifyRequest) => (req.params as { key: string }).key;
   const params = z.object({ key: keyParam(`the ${def.key} of the row`, keySchema(def)) });
 
-  /** Answers a write with the row as stored, tagged. */
-  const answer = (req: FastifyRequest, reply: FastifyReply, p: Place, row: Row | null, status: number, show: boolean) =>
-    row ? sendTagged(req, reply, status, representation(p, row, show)) : reply.code(204).send();
+  const resource = (p: Place, k: string, show: boolean): Resource<Row> => ({
+    store: p.store,
+    read: (tx, lock) => readRow(tx, p, keyFilter(def, k), lock),
+    show: (row) => representation(p, row, show),
+    location: `${ctx.prefix}${base}/${encodeURIComponent(k)}`,
+  });
 
   route(app, ctx, {
     method: 'GET', url: itemUrl, operationId: `get${pascal(def.name)}`, tag, params, conditional: true,
@@ -142,9 +145,6 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
     },
   });
 
-  const precondition = (req: FastifyRequest, p: Place, show: boolean) => (current: Row | null) =>
-    checkPreconditions(req, current ? etagOf(representation(p, current, show)) : null);
-
   route(app, ctx, {
     method: 'PUT', url: itemUrl, operationId: `replace${pascal(def.name)}`, tag, params, conditional: true,
     summary: `Create or replace one ${def.name} row`,
@@ -157,9 +157,9 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
       const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
-      const w = await inTransaction(ctx.realtime, p.store, (tx) => replaceRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
-      if (w.created) reply.header('location', `${ctx.prefix}${base}/${encodeURIComponent(k)}`);
-      return answer(req, reply, p, w.after, w.created ? 201 : 200, show);
+      return writeResource(ctx.realtime, req, reply, resource(p, k, show), async (tx) => {
+        await replaceRow(tx, p, k, body, actorOf(req));
+      });
     },
   });
 
@@ -175,8 +175,9 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
       const body = req.body as Record<string, unknown>;
       const p = await place();
       const show = secretsVisible(req);
-      const w = await inTransaction(ctx.realtime, p.store, (tx) => patchRow(tx, p, k, body, actorOf(req), precondition(req, p, show)));
-      return answer(req, reply, p, w.after, 200, show);
+      return writeResource(ctx.realtime, req, reply, resource(p, k, show), async (tx) => {
+        await patchRow(tx, p, k, body, actorOf(req));
+      });
     },
   });
 
@@ -189,8 +190,9 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
       const k = key(req);
       const p = await place();
       const show = secretsVisible(req);
-      await inTransaction(ctx.realtime, p.store, (tx) => deleteRow(tx, p, k, actorOf(req), precondition(req, p, show)));
-      return reply.code(204).send();
+      return writeResource(ctx.realtime, req, reply, resource(p, k, show), async (tx) => {
+        await deleteRow(tx, p, k, actorOf(req));
+      });
     },
   });
 }

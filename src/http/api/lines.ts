@@ -141,7 +141,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     await replaceRow(tx, p.auth, id, auth, actor);
     if (p.identify) {
       if (body.identify) await replaceRow(tx, p.identify, id, { ...body.identify, endpoint: id }, actor);
-      else await deleteRow(tx, p.identify, id, actor, undefined, true);
+      else await deleteRow(tx, p.identify, id, actor, true);
     }
   };
 
@@ -255,7 +255,7 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         if (body.endpoint) await patchRow(tx, p.endpoint, id, body.endpoint, actor);
         if (body.aor) await (current.aor ? patchRow(tx, p.aor, id, body.aor, actor) : replaceRow(tx, p.aor, id, body.aor, actor));
         if (auth) await (current.auth ? patchRow(tx, p.auth, id, auth, actor) : replaceRow(tx, p.auth, id, auth, actor));
-        if (p.identify && body.identify === null) await deleteRow(tx, p.identify, id, actor, undefined, true);
+        if (p.identify && body.identify === null) await deleteRow(tx, p.identify, id, actor, true);
         else if (p.identify && body.identify) {
           await (current.identify ? patchRow(tx, p.identify, id, body.identify, actor) : replaceRow(tx, p.identify, id, { ...body.identify, endpoint: id }, actor));
         }
@@ -276,9 +276,9 @@ export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise
       return writeResource(ctx.realtime, req, reply, resource(p, id, secrets), async (tx, current) => {
         if (!current) throw new NotFound(`no PJSIP line '${id}'`);
         await deleteRow(tx, p.endpoint, id, actor);
-        await deleteRow(tx, p.aor, id, actor, undefined, true);
-        await deleteRow(tx, p.auth, id, actor, undefined, true);
-        if (p.identify) await deleteRow(tx, p.identify, id, actor, undefined, true);
+        await deleteRow(tx, p.aor, id, actor, true);
+        await deleteRow(tx, p.auth, id, actor, true);
+        if (p.identify) await deleteRow(tx, p.identify, id, actor, true);
       });
     },
   });
