@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FamilyDef } from '../../../schemas/define.js';
 import { families } from '../../../schemas/index.js';
@@ -6,11 +6,11 @@ import type { Row } from '../../realtime/types.js';
 import { sendTagged } from './etag.js';
 import { NotFound } from './problem.js';
 import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery, tiebreakOf } from './query.js';
-import { actorOf, route, secretsQuery, secretsVisible, type ApiContext } from './route.js';
+import { actorOf, route, secretsQuery, secretsVisible, type Actor, type ApiContext } from './route.js';
 import { keyParam } from './validation.js';
 import { createRow, deleteRow, keyFilter, patchRow, readRow, replaceRow } from './rows.js';
 import { familySchemas, keySchema, toJson, withoutSecrets, type JsonRow } from './schemas.js';
-import { familyPlace, inTransaction, reader, writeResource, type Place, type Resource } from './tx.js';
+import { familyPlace, inTransaction, reader, writeResource, type Place, type Resource, type Tx } from './tx.js';
 
 /**
  * `/families/<family>` and `/families/<family>/<key>` for every family of schemas/ that
@@ -129,6 +129,16 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
     show: (row) => representation(p, row, show),
     location: `${ctx.prefix}${base}/${encodeURIComponent(k)}`,
   });
+  /** The handler of a write to the row the URL names. */
+  const written = (op: (tx: Tx, p: Place, k: string, body: Record<string, unknown>, actor: Actor) => Promise<unknown>) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const k = key(req);
+      const p = await place();
+      const show = secretsVisible(req);
+      return writeResource(ctx.realtime, req, reply, resource(p, k, show), async (tx) => {
+        await op(tx, p, k, (req.body ?? {}) as Record<string, unknown>, actorOf(req));
+      });
+    };
 
   route(app, ctx, {
     method: 'GET', url: itemUrl, operationId: `get${pascal(def.name)}`, tag, params, conditional: true,
@@ -152,15 +162,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
     query: secretsQuery,
     body: { schema: api.component(`${def.name}.replace`, s.replace) },
     responses: { 200: { description: 'replaced', schema: rowRef }, 201: { description: 'created', schema: rowRef } },
-    handler: async (req, reply) => {
-      const k = key(req);
-      const body = req.body as Record<string, unknown>;
-      const p = await place();
-      const show = secretsVisible(req);
-      return writeResource(ctx.realtime, req, reply, resource(p, k, show), async (tx) => {
-        await replaceRow(tx, p, k, body, actorOf(req));
-      });
-    },
+    handler: written((tx, p, k, body, actor) => replaceRow(tx, p, k, body, actor)),
   });
 
   route(app, ctx, {
@@ -170,15 +172,7 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
     query: secretsQuery,
     body: { schema: api.component(`${def.name}.patch`, s.patch), contentTypes: ['application/json', 'application/merge-patch+json'] },
     responses: { 200: { description: 'changed', schema: rowRef } },
-    handler: async (req, reply) => {
-      const k = key(req);
-      const body = req.body as Record<string, unknown>;
-      const p = await place();
-      const show = secretsVisible(req);
-      return writeResource(ctx.realtime, req, reply, resource(p, k, show), async (tx) => {
-        await patchRow(tx, p, k, body, actorOf(req));
-      });
-    },
+    handler: written((tx, p, k, body, actor) => patchRow(tx, p, k, body, actor)),
   });
 
   route(app, ctx, {
@@ -186,13 +180,6 @@ function familyResource(app: FastifyInstance, ctx: ApiContext, def: FamilyDef, m
     summary: `Delete one ${def.name} row`,
     query: secretsQuery,
     responses: { 204: { description: 'deleted' } },
-    handler: async (req, reply) => {
-      const k = key(req);
-      const p = await place();
-      const show = secretsVisible(req);
-      return writeResource(ctx.realtime, req, reply, resource(p, k, show), async (tx) => {
-        await deleteRow(tx, p, k, actorOf(req));
-      });
-    },
+    handler: written((tx, p, k, _body, actor) => deleteRow(tx, p, k, actor)),
   });
 }
