@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { diffVersions, getVersion, listVersions, versionChanges, type VersionQuery } from '../../history/history.js';
 import { NoSuchVersion, rollback, RollbackRefused } from '../../history/rollback.js';
 import { historyStore } from '../../history/where.js';
+import { rollbackWire, versionDetailWire, versionDiffWire, versionListWire, versionWire } from '../../history/wire.js';
 import { ConfigError } from '../../config/errors.js';
 import { sendTagged } from './etag.js';
 import { Conflict, NotFound, NotSupported } from './problem.js';
@@ -15,27 +16,10 @@ import { actorOf, route, type ApiContext } from './route.js';
  * of one as a new version.
  */
 
-const version = z.object({
-  id: z.int(),
-  at: z.string().describe('ISO 8601, UTC'),
-  actor: z.string().describe('the token name, "import", "rollback"'),
-  source: z.enum(['api', 'import', 'rollback']),
-  rollback_of: z.int().nullable(),
-  changes: z.int(),
-  families: z.array(z.string()),
-});
-const change = z.object({
-  family: z.string(),
-  key: z.string(),
-  operation: z.string(),
-  before: z.unknown().describe('secrets masked; null when created'),
-  after: z.unknown().describe('secrets masked; null when deleted'),
-});
-
 export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const api = ctx.openapi;
   api.tag('history', 'Versions of the configuration: who changed what, the difference between two, rollback');
-  api.component('Version', version);
+  api.component('Version', versionWire);
   // the journal keeps the history of a directory's changes: it is no family's target
   const stores = () => [...new Set([...ctx.realtime.registry.allTargets().map((t) => t.target.store), ...ctx.realtime.ownStores()])];
   const store = async (req: FastifyRequest) => {
@@ -62,7 +46,7 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
       limit: queryInt('versions per page (default 100)', 1, 1000),
       database,
     }),
-    responses: { 200: { description: 'versions', schema: api.component('VersionList', z.object({ items: z.array(version) })) } },
+    responses: { 200: { description: 'versions', schema: api.component('VersionList', versionListWire) } },
     handler: async (req, reply) => {
       const query = req.query as Partial<Record<'family' | 'key' | 'since' | 'before' | 'limit', string>>;
       const q: VersionQuery = {};
@@ -79,7 +63,7 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
     method: 'GET', url: '/history/:version', operationId: 'getVersion', tag: 'history', params,
     summary: 'One version and what it changed (secrets masked)',
     query: z.object({ database }),
-    responses: { 200: { description: 'the version', schema: api.component('VersionChanges', z.object({ version, changes: z.array(change) })) } },
+    responses: { 200: { description: 'the version', schema: api.component('VersionChanges', versionDetailWire) } },
     handler: async (req, reply) => {
       const v = versionParam(req);
       const s = await store(req);
@@ -94,7 +78,7 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
     method: 'GET', url: '/history/:version/diff', operationId: 'diffVersions', tag: 'history', params,
     summary: 'What the version changed, or (?to=V2) how the state after V2 differs from the state after it',
     query: z.object({ to: queryParam('a second version', 'format', positive), database }),
-    responses: { 200: { description: 'rows that differ', schema: api.component('VersionDiff', z.object({ changes: z.array(change.omit({ operation: true })) })) } },
+    responses: { 200: { description: 'rows that differ', schema: api.component('VersionDiff', versionDiffWire) } },
     handler: async (req, reply) => {
       const v = versionParam(req);
       const to = (req.query as { to?: string }).to;
@@ -109,7 +93,7 @@ export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Prom
     summary: 'Restore the rows the version changed to their state before it, as one new version',
     description: 'Refused (409) when a later version changed the same rows, unless ?force=true.',
     query: z.object({ force: queryParam('overwrite the later changes too', 'enum', (f) => (f === 'true' || f === 'false' ? null : 'true or false')), database }),
-    responses: { 201: { description: 'rolled back', schema: api.component('RollbackResult', z.object({ version: z.int().nullable(), rollback_of: z.int(), restored: z.int() })) } },
+    responses: { 201: { description: 'rolled back', schema: api.component('RollbackResult', rollbackWire) } },
     handler: async (req, reply) => {
       const v = versionParam(req);
       const force = (req.query as { force?: string }).force;
