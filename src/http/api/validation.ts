@@ -13,7 +13,7 @@ export const apiValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
   // resource's tag is known (etag.ts).
   if (httpPart === 'headers') return () => true;
   return (data: unknown) => {
-    if (httpPart === 'body' && (data === undefined || data === null || typeof data !== 'object')) {
+    if (httpPart === 'body' && (data === undefined || data === null || typeof data !== 'object' || Array.isArray(data))) {
       return { error: new ValidationFailed([{ field: 'body', rule: 'type', message: 'expected a JSON object' }]) };
     }
     const r = schema.safeParse(data ?? {});
