@@ -8,7 +8,7 @@ import { bulkRoutes } from './bulk.js';
 import { configFileRoutes } from './config-files/index.js';
 import { dialplanRoutes } from './dialplan/index.js';
 import { familyRoutes } from './families.js';
-import { historyRoutes } from './history.js';
+import { historyRoutes } from './history/index.js';
 import { lineRoutes } from './lines/index.js';
 import { nodeRoutes } from './nodes.js';
 import type { NodesService } from '../../push/status.js';
@@ -19,7 +19,7 @@ import { MissingScope, NotFound, NotSupported, Unauthenticated } from './problem
 import { queueRoutes } from './queues/index.js';
 import { refuseUnsafeText } from './text-rules.js';
 import type { ApiContext } from './route.js';
-import { voicemailRoutes } from './voicemail.js';
+import { voicemailRoutes } from './voicemail/index.js';
 import { whoamiRoutes } from './whoami.js';
 
 /**
