@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FamilyDef } from '../../../schemas/define.js';
-import { mappedFamilies } from './families.js';
+import { mappedFamilies } from './families/model.js';
 import { InOperation, ValidationFailed, fieldErrors, type FieldError } from './problem.js';
 import { actorOf, route, type ApiContext } from './route.js';
 import { createRow, deleteRow, patchRow, replaceRow, requireKey, type Written } from './rows.js';

@@ -7,7 +7,7 @@ import { auditRoutes } from './audit.js';
 import { bulkRoutes } from './bulk.js';
 import { configFileRoutes } from './config-files/index.js';
 import { dialplanRoutes } from './dialplan/index.js';
-import { familyRoutes } from './families.js';
+import { familyRoutes } from './families/index.js';
 import { historyRoutes } from './history/index.js';
 import { lineRoutes } from './lines/index.js';
 import { nodeRoutes } from './nodes.js';

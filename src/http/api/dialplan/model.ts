@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../../schemas/index.js';
 import type { Filter } from '../../../realtime/types.js';
-import { mappedName } from '../families.js';
+import { mappedName } from '../families/model.js';
 import { ValidationFailed, type FieldError } from '../problem.js';
 import { pathParam } from '../validation.js';
 import type { ApiContext } from '../route.js';

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../../schemas/index.js';
 import type { Row } from '../../../realtime/types.js';
-import { mappedName, representation } from '../families.js';
+import { mappedName, representation } from '../families/model.js';
 import { ValidationFailed, type FieldError } from '../problem.js';
 import { type Actor, type ApiContext } from '../route.js';
 import { keyParam } from '../validation.js';

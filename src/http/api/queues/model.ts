@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../../schemas/index.js';
 import type { Row } from '../../../realtime/types.js';
-import { mappedName, representation } from '../families.js';
+import { mappedName, representation } from '../families/model.js';
 import { keyParam } from '../validation.js';
 import { type Actor, type ApiContext } from '../route.js';
 import { createRow, deleteRow, keyFilter, readRow, replaceRow } from '../rows.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sendTagged } from '../etag.js';
-import { representation } from '../families.js';
+import { representation } from '../families/model.js';
 import { NotFound } from '../problem.js';
 import { route, secretsQuery, secretsVisible, type ApiContext } from '../route.js';
 import { readRow } from '../rows.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { sendTagged } from '../etag.js';
-import { representation } from '../families.js';
+import { representation } from '../families/model.js';
 import { encodeCursor, FILTERS_DOC, listQuery, parseListQuery } from '../query.js';
 import { route, secretsVisible, type ApiContext } from '../route.js';
 import { reader } from '../tx.js';

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { familyDef } from '../../../../schemas/index.js';
 import type { Filter, Row } from '../../../realtime/types.js';
-import { mappedName, representation } from '../families.js';
+import { mappedName, representation } from '../families/model.js';
 import { type ApiContext } from '../route.js';
 import { pathParam } from '../validation.js';
 import { readRow } from '../rows.js';
