@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { familyDef } from '../../../../schemas/index.js';
 import type { Row } from '../../../realtime/types.js';
 import { mappedName, representation } from '../families/model.js';
 import { ValidationFailed, type FieldError } from '../problem.js';
 import { type Actor, type ApiContext } from '../route.js';
 import { keyParam } from '../validation.js';
 import { deleteRow, keyFilter, readRow, replaceRow } from '../rows.js';
-import { familySchemas, keySchema } from '../schemas.js';
+import { keySchema } from '../schemas.js';
+import { defs, example, lineCreate, lineIn, lineOut, linePatch, md5, partSchemas as s } from './schemas.js';
 import { familyPlace, sameStore, type Place, type Reader, type Resource, type Tx } from '../tx.js';
 
 /**
@@ -27,12 +27,6 @@ export interface LineParts {
 
 /** What the routes of this resource share; null when its families are not mapped. */
 export function lineModel(ctx: ApiContext) {
-  const defs = {
-    endpoint: familyDef('ps_endpoints')!,
-    aor: familyDef('ps_aors')!,
-    auth: familyDef('ps_auths')!,
-    identify: familyDef('ps_endpoint_id_ips')!,
-  };
   const mapped = {
     endpoint: mappedName(ctx, defs.endpoint),
     aor: mappedName(ctx, defs.aor),
@@ -43,39 +37,6 @@ export function lineModel(ctx: ApiContext) {
   const api = ctx.openapi;
   api.tag('pjsip', 'PJSIP lines: endpoint + AOR + auth (+ identify), one transaction');
 
-  const s = {
-    endpoint: familySchemas(defs.endpoint, ['id']),
-    aor: familySchemas(defs.aor, ['id']),
-    auth: familySchemas(defs.auth, ['id']),
-    identify: familySchemas(defs.identify, ['id', 'endpoint']),
-  };
-  const md5 = { compute_md5_cred: z.boolean().optional().describe('store md5(username:realm:password) as md5_cred with auth_type md5, instead of the password') };
-  const lineOut = z.object({
-    id: z.string(),
-    endpoint: s.endpoint.row,
-    aor: s.aor.row.nullable(),
-    auth: s.auth.row.nullable(),
-    identify: s.identify.row.optional(),
-  });
-  const example = {
-    endpoint: { transport: 'transport-udp', context: 'from-internal', disallow: 'all', allow: 'ulaw,alaw', callerid: '"Alice" <1001>' },
-    aor: { max_contacts: 1, remove_existing: 'yes' },
-    auth: { password: 'wonderland', realm: 'asterisk', compute_md5_cred: true },
-    identify: { match: '192.0.2.10' },
-  };
-  const lineIn = z.strictObject({
-    endpoint: s.endpoint.replace.optional().default({}).describe('ps_endpoints columns; aors and auth are filled in'),
-    aor: s.aor.replace.optional().default({}).describe('ps_aors columns'),
-    auth: s.auth.replace.extend(md5).optional().default({}).describe('ps_auths columns; username defaults to the line id'),
-    identify: s.identify.replace.nullable().optional().describe('ps_endpoint_id_ips columns; left out, the identify is removed'),
-  }).meta({ examples: [example] });
-  const lineCreate = lineIn.extend({ id: keySchema(defs.endpoint) }).meta({ examples: [{ id: '1001', ...example }] });
-  const linePatch = z.strictObject({
-    endpoint: s.endpoint.patch.optional(),
-    aor: s.aor.patch.optional(),
-    auth: s.auth.patch.extend(md5).optional(),
-    identify: s.identify.patch.nullable().optional(),
-  });
   const lineRef = api.component('PjsipLine', lineOut);
   const idParam = keySchema(defs.endpoint);
 
