@@ -135,3 +135,12 @@ export function auditEntry(actor: Actor, e: Omit<AuditEntry, 'tokenId' | 'reques
     ...(actor.rollbackOf !== undefined ? { rollbackOf: actor.rollbackOf } : {}),
   };
 }
+
+/** One route of a resource, registered with the model its routes share. */
+export type ResourceRoute<M> = (app: FastifyInstance, ctx: ApiContext, m: M) => void;
+
+/** Registers a resource's routes, in the order given; a resource whose model is null is not served. */
+export function resourceRoutes<M>(app: FastifyInstance, ctx: ApiContext, m: M | null, routes: readonly ResourceRoute<M>[]): void {
+  if (m === null) return;
+  for (const r of routes) r(app, ctx, m);
+}

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../route.js';
+import { resourceRoutes, type ApiContext } from '../route.js';
 import { historyModel } from './model.js';
 import { listVersionsRoute } from './list.js';
 import { getVersionRoute } from './get.js';
@@ -7,10 +7,5 @@ import { diffVersionsRoute } from './diff.js';
 import { rollbackVersionRoute } from './rollback.js';
 
 export async function historyRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  const m = historyModel(ctx);
-  if (!m) return;
-  listVersionsRoute(app, ctx, m);
-  getVersionRoute(app, ctx, m);
-  diffVersionsRoute(app, ctx, m);
-  rollbackVersionRoute(app, ctx, m);
+  resourceRoutes(app, ctx, historyModel(ctx), [listVersionsRoute, getVersionRoute, diffVersionsRoute, rollbackVersionRoute]);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../route.js';
+import { resourceRoutes, type ApiContext } from '../route.js';
 import { lineModel } from './model.js';
 import { listPjsipLines } from './list.js';
 import { createPjsipLine } from './create.js';
@@ -9,12 +9,5 @@ import { patchPjsipLine } from './patch.js';
 import { deletePjsipLine } from './delete.js';
 
 export async function lineRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  const m = lineModel(ctx);
-  if (!m) return;
-  listPjsipLines(app, ctx, m);
-  createPjsipLine(app, ctx, m);
-  getPjsipLine(app, ctx, m);
-  replacePjsipLine(app, ctx, m);
-  patchPjsipLine(app, ctx, m);
-  deletePjsipLine(app, ctx, m);
+  resourceRoutes(app, ctx, lineModel(ctx), [listPjsipLines, createPjsipLine, getPjsipLine, replacePjsipLine, patchPjsipLine, deletePjsipLine]);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../route.js';
+import { resourceRoutes, type ApiContext } from '../route.js';
 import { voicemailModel } from './model.js';
 import { listVoicemailBoxes } from './list.js';
 import { getVoicemailBox } from './get.js';
@@ -8,11 +8,5 @@ import { patchVoicemailBox } from './patch.js';
 import { deleteVoicemailBox } from './delete.js';
 
 export async function voicemailRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  const m = voicemailModel(ctx);
-  if (!m) return;
-  listVoicemailBoxes(app, ctx, m);
-  getVoicemailBox(app, ctx, m);
-  replaceVoicemailBox(app, ctx, m);
-  patchVoicemailBox(app, ctx, m);
-  deleteVoicemailBox(app, ctx, m);
+  resourceRoutes(app, ctx, voicemailModel(ctx), [listVoicemailBoxes, getVoicemailBox, replaceVoicemailBox, patchVoicemailBox, deleteVoicemailBox]);
 }
