@@ -69,3 +69,11 @@ test('a route\'s query schema is documented: list parameters, and the secrets fl
   assert.ok(names('/api/v1/pjsip/lines/{id}', 'put').includes('secrets'));
   assert.deepEqual(names('/api/v1/audit', 'get').sort(), ['cursor', 'family', 'key', 'limit', 'since', 'token', 'until']);
 });
+
+test('secret columns are documented write-only, in what is read and what is written', async () => {
+  const doc = (await s.call('GET', '/openapi.json')).json;
+  const schemas = doc.components.schemas;
+  assert.equal(schemas.ps_auths.properties.password.writeOnly, true);
+  assert.equal(schemas['ps_auths.replaceInput'].properties.password.writeOnly, true);
+  assert.equal(schemas.ps_auths.properties.username.writeOnly, undefined);
+});
