@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Api, ApiError, describe } from './api.js';
+import type { Change, Version, VersionDetail as Detail } from '../history/wire.js';
 import { html } from './html.js';
 import { ErrorBanner, Notice } from './widgets.js';
 
@@ -11,27 +12,6 @@ import { ErrorBanner, Notice } from './widgets.js';
  * with a forced rollback offered when a later version touched the same rows. The console
  * shows this screen only when the server answers for /api/v1/history.
  */
-
-export interface Version {
-  id: number;
-  at: string;
-  actor: string;
-  source: string;
-  rollback_of: number | null;
-  changes: number;
-  families: string[];
-}
-interface Change {
-  family: string;
-  key: string;
-  operation: string;
-  before: unknown;
-  after: unknown;
-}
-interface Detail {
-  version: Version;
-  changes: Change[];
-}
 
 const PAGE = 25;
 const when = (t: string) => new Date(t).toLocaleString();

@@ -491,8 +491,8 @@ export function apiSuite(label: string, kind: 'sqlite' | 'pg' | 'mysql', skip?: 
         const routes = s.server.app.printRoutes({ commonPrefix: false });
         assert.ok(routes.length > 0);
         const put = doc.paths['/api/v1/families/ps_endpoints/{key}'].put;
-        assert.equal(put.requestBody.content['application/json'].schema.$ref, '#/components/schemas/ps_endpoints.replace');
-        const schema = doc.components.schemas['ps_endpoints.create'];
+        assert.equal(put.requestBody.content['application/json'].schema.$ref, '#/components/schemas/ps_endpoints.replaceInput');
+        const schema = doc.components.schemas['ps_endpoints.createInput'];
         assert.equal(schema.additionalProperties, false);
         assert.deepEqual(schema.required, ['id']);
         assert.deepEqual(schema.properties.dtmf_mode.anyOf?.[0]?.enum ?? schema.properties.dtmf_mode.enum, ['rfc4733', 'inband', 'info', 'auto', 'auto_info']);

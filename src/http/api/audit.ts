@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { AUDIT_TABLE, readAudit, type AuditQuery, type AuditRecord } from '../../audit/audit.js';
 import type { RealtimeStore } from '../../realtime/types.js';
 import { sendTagged } from './etag.js';
-import { BadParameter, type FieldError } from './problem.js';
-import { queryString, route, type ApiContext } from './route.js';
+import { BadParameter } from './problem.js';
+import { queryDate, queryInt } from './validation.js';
+import { route, type ApiContext } from './route.js';
 
 /**
  * `GET /audit`: the change history, newest first, from every database the API writes to
@@ -41,48 +42,27 @@ export async function auditRoutes(app: FastifyInstance, ctx: ApiContext): Promis
   route(app, ctx, {
     method: 'GET', url: '/audit', operationId: 'listAudit', tag: 'audit',
     summary: 'The audit log, newest first',
-    query: {
-      family: { schema: z.string(), description: 'only this family (ast_config for config files)' },
-      key: { schema: z.string(), description: 'only this row key (context/exten for dialplan extensions, the file name for config files)' },
-      token: { schema: z.string(), description: 'only changes made with this token id' },
-      since: { schema: z.string(), description: 'ISO 8601: entries at or after' },
-      until: { schema: z.string(), description: 'ISO 8601: entries before' },
-      limit: { schema: z.int().min(1).max(1000).default(100), description: 'entries per page' },
-      cursor: { schema: z.string(), description: 'next_cursor of the previous page' },
-    },
+    query: z.strictObject({
+      family: z.string().optional().describe('only this family (ast_config for config files)'),
+      key: z.string().optional().describe('only this row key (context/exten for dialplan extensions, the file name for config files)'),
+      token: z.string().optional().describe('only changes made with this token id'),
+      since: queryDate('ISO 8601: entries at or after'),
+      until: queryDate('ISO 8601: entries before'),
+      limit: queryInt('entries per page (default 100)', 1, 1000),
+      cursor: z.string().optional().describe('next_cursor of the previous page'),
+    }),
     responses: { 200: { description: 'one page', schema: page } },
     handler: async (req, reply) => {
-      const errors: FieldError[] = [];
+      const query = req.query as Partial<Record<'family' | 'key' | 'token' | 'since' | 'until' | 'limit' | 'cursor', string>>;
       const q: AuditQuery = {};
-      const family = queryString(req, 'family');
-      const key = queryString(req, 'key');
-      const token = queryString(req, 'token');
-      if (family !== undefined) q.family = family;
-      if (key !== undefined) q.key = key;
-      if (token !== undefined) q.tokenId = token;
-      for (const name of ['since', 'until'] as const) {
-        const v = queryString(req, name);
-        if (v === undefined) continue;
-        const d = new Date(v);
-        if (Number.isNaN(d.getTime())) errors.push({ field: `query.${name}`, rule: 'format', message: 'an ISO 8601 date or date and time' });
-        else q[name] = d.toISOString();
-      }
-      let limit = 100;
-      const l = queryString(req, 'limit');
-      if (l !== undefined) {
-        limit = Number(l);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) errors.push({ field: 'query.limit', rule: 'range', message: 'an integer from 1 to 1000' });
-      }
-      let cursor: Cursor | undefined;
-      const c = queryString(req, 'cursor');
-      if (c !== undefined) {
-        cursor = decode(c);
-        if (!cursor) errors.push({ field: 'query.cursor', rule: 'cursor', message: 'not a cursor of the audit log' });
-      }
-      for (const name of Object.keys(req.query as object)) {
-        if (!['family', 'key', 'token', 'since', 'until', 'limit', 'cursor'].includes(name)) errors.push({ field: `query.${name}`, rule: 'unknown_field', message: 'not a filter of the audit log' });
-      }
-      if (errors.length > 0) throw new BadParameter(errors);
+      if (query.family !== undefined) q.family = query.family;
+      if (query.key !== undefined) q.key = query.key;
+      if (query.token !== undefined) q.tokenId = query.token;
+      if (query.since !== undefined) q.since = new Date(query.since).toISOString();
+      if (query.until !== undefined) q.until = new Date(query.until).toISOString();
+      const limit = query.limit !== undefined ? Number(query.limit) : 100;
+      const cursor = query.cursor !== undefined ? decode(query.cursor) : undefined;
+      if (query.cursor !== undefined && !cursor) throw new BadParameter([{ field: 'query.cursor', rule: 'cursor', message: 'not a cursor of the audit log' }]);
 
       const found: (AuditRecord & { database: string })[] = [];
       for (const store of await auditStores(ctx)) {

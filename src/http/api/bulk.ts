@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FamilyDef } from '../../../schemas/define.js';
-import { mappedFamilies } from './families.js';
-import { InOperation, parseBody, ValidationFailed, fieldErrors, type FieldError } from './problem.js';
+import { mappedFamilies } from './families/model.js';
+import { InOperation, ValidationFailed, fieldErrors, type FieldError } from './problem.js';
 import { actorOf, route, type ApiContext } from './route.js';
 import { createRow, deleteRow, patchRow, replaceRow, requireKey, type Written } from './rows.js';
 import { familySchemas, keySchema } from './schemas.js';
@@ -44,7 +44,7 @@ export async function bulkRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     body: { schema: api.component('BulkRequest', body) },
     responses: { 200: { description: 'every operation applied', schema: api.component('BulkResult', result) } },
     handler: async (req, reply) => {
-      const { operations } = parseBody(body, req.body);
+      const { operations } = req.body as z.infer<typeof body>;
       const defs = new Map(mappedFamilies(ctx).map((f) => [f.def.name, f]));
       const errors: FieldError[] = [];
       const checked: { op: Op; def: FamilyDef; mapped: string; key?: string; row?: Record<string, unknown> }[] = [];

@@ -5,20 +5,21 @@ import type { TokenStore } from '../../auth/tokens.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import { auditRoutes } from './audit.js';
 import { bulkRoutes } from './bulk.js';
-import { configFileRoutes } from './config-files.js';
-import { dialplanRoutes } from './dialplan.js';
-import { familyRoutes } from './families.js';
-import { historyRoutes } from './history.js';
-import { lineRoutes } from './lines.js';
+import { configFileRoutes } from './config-files/index.js';
+import { dialplanRoutes } from './dialplan/index.js';
+import { familyRoutes } from './families/index.js';
+import { historyRoutes } from './history/index.js';
+import { lineRoutes } from './lines/index.js';
 import { nodeRoutes } from './nodes.js';
 import type { NodesService } from '../../push/status.js';
-import { OpenApi } from './openapi.js';
+import { ApiSchemas } from './openapi.js';
+import { apiValidatorCompiler } from './validation.js';
 import { problemHandler } from '../problem.js';
 import { MissingScope, NotFound, NotSupported, Unauthenticated } from './problem.js';
-import { queueRoutes } from './queues.js';
+import { queueRoutes } from './queues/index.js';
 import { refuseUnsafeText } from './text-rules.js';
 import type { ApiContext } from './route.js';
-import { voicemailRoutes } from './voicemail.js';
+import { voicemailRoutes } from './voicemail/index.js';
 import { whoamiRoutes } from './whoami.js';
 
 /**
@@ -39,7 +40,8 @@ export interface ManagementApiOptions {
 export const API_PREFIX = '/api/v1';
 
 export async function managementApi(app: FastifyInstance, opts: ManagementApiOptions): Promise<void> {
-  const openapi = new OpenApi({
+  const openapi = new ApiSchemas();
+  await app.register(swagger, openapi.swagger({
     title: 'ara-server management API',
     version: opts.version ?? '1',
     description: [
@@ -52,39 +54,20 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
       'Secret columns are write-only unless the token has the `secrets` scope and the request says `?secrets=true`.',
       'Errors are RFC 9457 problem documents.',
     ].join('\n'),
-  });
-  openapi.raw('Problem', {
-    type: 'object',
-    description: 'RFC 9457 problem details',
-    properties: {
-      type: { type: 'string', format: 'uri' },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      detail: { type: 'string' },
-      instance: { type: 'string' },
-      errors: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
-          required: ['field', 'rule', 'message'],
-        },
-      },
-    },
-    required: ['type', 'title', 'status', 'detail'],
-  });
-
-  await app.register(swagger, { mode: 'static', specification: { document: openapi.doc as never } });
+  }, API_PREFIX));
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'none', deepLinking: true, persistAuthorization: false, tryItOutEnabled: false },
     staticCSP: false,
   });
-  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openapi.doc)));
+  app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger())));
 
   const ctx: ApiContext = { realtime: opts.realtime, tokens: opts.tokens as TokenStore, openapi, prefix: API_PREFIX };
   await app.register(async (v1) => {
     v1.decorateRequest('apiToken', null);
+    v1.setValidatorCompiler(apiValidatorCompiler);
+    // Answers are JSON text already (sendTagged hashes what it sends); response schemas document them.
+    v1.setSerializerCompiler(() => (data) => JSON.stringify(data));
     v1.setErrorHandler(problemHandler);
     v1.setNotFoundHandler((req, reply) => problemHandler(new NotFound(`no API resource ${req.method} ${req.url.split('?')[0]}`), req, reply));
     v1.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, v1.getDefaultJsonParser('error', 'error'));
@@ -112,7 +95,6 @@ export async function managementApi(app: FastifyInstance, opts: ManagementApiOpt
     await familyRoutes(v1, ctx);
     await whoamiRoutes(v1, ctx);
   }, { prefix: API_PREFIX });
-  openapi.finalize();
 }
 
 async function authenticate(req: FastifyRequest, tokens: TokenStore | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { NodesService } from '../../push/status.js';
-import { ApiError, NotFound, parseBody } from './problem.js';
+import { ApiError, NotFound } from './problem.js';
 import { route, type ApiContext } from './route.js';
 
 declare module 'fastify' {
@@ -48,6 +48,8 @@ const status = z.object({
 });
 const reloadBody = z.strictObject({ module: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).describe('an Asterisk module, e.g. chan_sip.so or res_pjsip.so') });
 
+const nameParams = z.object({ name: z.string().describe('the node name in [nodes]') });
+
 export async function nodeRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const nodes = app.nodes;
   if (!nodes) return;
@@ -69,14 +71,14 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   });
 
   route(app, ctx, {
-    method: 'GET', url: '/nodes/:name', operationId: 'getNode', tag: 'nodes', params: { name: 'the node name in [nodes]' },
+    method: 'GET', url: '/nodes/:name', operationId: 'getNode', tag: 'nodes', params: nameParams,
     summary: 'One node',
     responses: { 200: { description: 'the node', schema: statusRef } },
     handler: async (req, reply) => reply.send(await one(req)),
   });
 
   route(app, ctx, {
-    method: 'POST', url: '/nodes/:name/resync', operationId: 'resyncNode', tag: 'nodes', params: { name: 'the node name in [nodes]' },
+    method: 'POST', url: '/nodes/:name/resync', operationId: 'resyncNode', tag: 'nodes', params: nameParams,
     summary: 'Push the whole set to the node again',
     description: 'Asked, not awaited: the node\'s status shows `resyncing`, then `last_resync`.',
     responses: { 202: { description: 'the resync is under way', schema: statusRef } },
@@ -88,13 +90,13 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ApiContext): Promise
   });
 
   route(app, ctx, {
-    method: 'POST', url: '/nodes/:name/reload', operationId: 'reloadNodeModule', tag: 'nodes', params: { name: 'the node name in [nodes]' },
+    method: 'POST', url: '/nodes/:name/reload', operationId: 'reloadNodeModule', tag: 'nodes', params: nameParams,
     summary: 'Reload one module on the node (after a static file changed)',
-    body: { schema: api.inline(reloadBody) },
+    body: { schema: reloadBody },
     responses: { 204: { description: 'reloaded' }, 502: { description: 'the node refused or did not answer' } },
     handler: async (req, reply) => {
       const s = await one(req);
-      const { module } = parseBody(reloadBody, req.body);
+      const { module } = req.body as z.infer<typeof reloadBody>;
       try {
         await nodes.reload(s.name, module);
       } catch (err) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findColumn } from '../../realtime/columns.js';
 import type { Filter, Operator } from '../../realtime/types.js';
 import { BadParameter, MissingScope, type FieldError } from './problem.js';
+import { queryFlag, queryInt } from './validation.js';
 import type { OrderBy, Place, Raw } from './tx.js';
 
 /**
@@ -16,13 +17,16 @@ const OPS: Record<string, Operator> = { eq: '=', ne: '!=', lt: '<', gt: '>', lte
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
-export const listQueryDocs = {
-  limit: { schema: z.int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT), description: `rows per page (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})` },
-  cursor: { schema: z.string(), description: 'next_cursor of the previous page' },
-  sort: { schema: z.string(), description: 'columns to sort by, comma separated, `-` for descending (`sort=context,-port`); NULLs sort last' },
-  secrets: { schema: z.enum(['true', 'false']), description: 'return secret columns (needs the secrets scope)' },
-  '<column>': { schema: z.string(), description: 'filter: `?column=value`, or `?column[op]=value` with op one of eq, ne, lt, gt, lte, gte, like (`%` and `_` wildcards)' },
-};
+/** The query string of a list: paging, sort, secrets, and a filter per column (any other name). */
+export const listQuery = z.looseObject({
+  limit: queryInt(`rows per page (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`, 1, MAX_LIMIT),
+  cursor: z.string().optional().describe('next_cursor of the previous page'),
+  sort: z.string().optional().describe('columns to sort by, comma separated, `-` for descending (`sort=context,-port`); NULLs sort last'),
+  secrets: queryFlag('return secret columns (needs the secrets scope)'),
+});
+
+/** What a list's description says of the filters its schema cannot name. */
+export const FILTERS_DOC = 'Filter with `?column=value`, or `?column[op]=value` with op one of eq, ne, lt, gt, lte, gte, like (`%` and `_` wildcards).';
 
 export interface ListQuery {
   filters: Filter[];
@@ -77,12 +81,8 @@ export function parseListQuery(p: Place, query: Record<string, unknown>, showSec
   }
   for (const c of tiebreak) if (!order.some((o) => o.column === c)) order.push({ column: c });
 
-  let limit = DEFAULT_LIMIT;
-  if (query.limit !== undefined) {
-    const n = Number(query.limit);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) errors.push({ field: 'query.limit', rule: 'range', message: `an integer from 1 to ${MAX_LIMIT}` });
-    else limit = n;
-  }
+  // the route's schema (listQuery) checked the range
+  const limit = query.limit !== undefined ? Number(query.limit) : DEFAULT_LIMIT;
   const spec = order.map((o) => `${o.desc ? '-' : ''}${o.column}`).join(',');
   let after: unknown[] | undefined;
   if (query.cursor !== undefined) {

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AuditEntry } from '../../audit/audit.js';
 import type { Scope, TokenInfo, TokenStore } from '../../auth/tokens.js';
 import type { Realtime } from '../../realtime/realtime.js';
-import type { OpenApi } from './openapi.js';
-import { BadParameter, MissingScope } from './problem.js';
+import { problemSchema, type ApiSchemas } from './openapi.js';
+import { MissingScope } from './problem.js';
+import { queryFlag } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,7 +22,8 @@ declare module 'fastify' {
 export interface ApiContext {
   realtime: Realtime;
   tokens: TokenStore;
-  openapi: OpenApi;
+  /** the named schemas and tags of the OpenAPI document */
+  openapi: ApiSchemas;
   /** the path prefix of the API scope, for Location headers and audit entries */
   prefix: string;
 }
@@ -37,38 +39,29 @@ export interface RouteSpec {
   description?: string;
   tag: string;
   scope?: Scope;
-  params?: Record<string, string>;
-  query?: Record<string, { schema: z.ZodType; description: string }>;
-  body?: { schema: Json; description?: string; contentTypes?: string[] };
-  responses: Record<number, { description: string; schema?: Json; contentType?: string }>;
+  /** the path parameters (pathParam / keyParam: refused as 400 bad-parameter) */
+  params?: z.ZodObject;
+  /** the query string (refused as 400 bad-parameter) */
+  query?: z.ZodObject;
+  /** the body (refused as 422 validation-failed); `text` also takes text/plain, unvalidated */
+  body?: { schema: z.ZodType; contentTypes?: string[]; text?: boolean };
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   /** the route honours If-Match / If-None-Match and answers ETag */
   conditional?: boolean;
   handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
-/** Registers a route and documents it from the same description. */
-export function route(app: FastifyInstance, ctx: ApiContext, spec: RouteSpec): void {
-  const scope = spec.scope ?? (spec.method === 'GET' ? 'read' : 'write');
-  app.route({ method: spec.method, url: spec.url, config: { apiScope: scope }, handler: spec.handler });
+const ifMatch = z.object({ 'if-match': z.string().optional().describe('the ETag of the representation this change is based on; 412 when it changed since') });
 
-  const parameters: Json[] = [];
-  for (const [name, description] of Object.entries(spec.params ?? {})) {
-    parameters.push({ name, in: 'path', required: true, description, schema: { type: 'string' } });
-  }
-  for (const [name, q] of Object.entries(spec.query ?? {})) {
-    parameters.push({ name, in: 'query', required: false, description: q.description, schema: ctx.openapi.inline(q.schema) });
-  }
-  if (spec.conditional && spec.method !== 'GET') {
-    parameters.push({ name: 'If-Match', in: 'header', required: false, description: 'the ETag of the representation this change is based on; 412 when it changed since', schema: { type: 'string' } });
-  }
-  const responses: Record<string, Json> = {};
+/** Registers a route with its schema: validation and the OpenAPI operation come from the same zod objects. */
+export function route(app: FastifyInstance, _ctx: ApiContext, spec: RouteSpec): void {
+  const scope = spec.scope ?? (spec.method === 'GET' ? 'read' : 'write');
+  const response: Record<string, Json> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
-    const headers = spec.conditional && (status === '200' || status === '201') ? { ETag: { description: 'the tag of the representation returned', schema: { type: 'string' } } } : undefined;
-    responses[status] = {
-      description: r.description,
-      ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
-      ...(headers ? { headers } : {}),
-    };
+    const etag = spec.conditional && (status === '200' || status === '201') ? { ETag: { type: 'string', description: 'the tag of the representation returned' } } : undefined;
+    response[status] = r.schema
+      ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } }, ...(etag ? { headers: etag } : {}) }
+      : { description: r.description, type: 'null' };
   }
   const problems: Record<string, string> = { 401: 'no token, or not a valid one', 403: `the token lacks the ${scope} scope` };
   if (spec.body) problems[422] = 'the body breaks the schema: `errors` names each field and rule';
@@ -78,31 +71,40 @@ export function route(app: FastifyInstance, ctx: ApiContext, spec: RouteSpec): v
   if (spec.method !== 'GET') problems[409] = 'the database refused the write (a duplicate key, ...)';
   problems[503] = 'the database is unavailable';
   for (const [status, description] of Object.entries(problems)) {
-    responses[status] ??= { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    response[status] ??= { description, content: { 'application/problem+json': { schema: problemSchema } } };
   }
-  ctx.openapi.operation(spec.method, ctx.prefix + spec.url, {
-    operationId: spec.operationId,
-    summary: spec.summary,
-    ...(spec.description ? { description: spec.description } : {}),
-    tags: [spec.tag],
-    ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.body ? {
-      requestBody: {
-        required: true,
-        ...(spec.body.description ? { description: spec.body.description } : {}),
-        content: Object.fromEntries((spec.body.contentTypes ?? ['application/json']).map((t) => [t, { schema: spec.body!.schema }])),
-      },
-    } : {}),
-    responses,
+  const contentTypes = spec.body?.contentTypes ?? ['application/json'];
+  const body = spec.body?.text
+    // JSON is validated; the text form is parsed by the handler (Fastify validates by media type).
+    ? { content: Object.fromEntries(contentTypes.filter((t) => t !== 'text/plain').map((t) => [t, { schema: spec.body!.schema }])) }
+    : spec.body?.schema;
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    config: { apiScope: scope },
+    schema: {
+      operationId: spec.operationId,
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      tags: [spec.tag],
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { querystring: spec.query } : {}),
+      ...(spec.conditional && spec.method !== 'GET' ? { headers: ifMatch } : {}),
+      ...(body ? { body, consumes: contentTypes } : {}),
+      response,
+    },
+    handler: spec.handler,
   });
 }
+
+/** The `secrets` query parameter of every route that can show secret columns. */
+export const secretsQuery = z.looseObject({ secrets: queryFlag('return secret columns (needs the secrets scope)') });
 
 /** `?secrets=true` from a token with the secrets scope; asked without the scope is refused. */
 export function secretsVisible(req: FastifyRequest): boolean {
   const q = (req.query ?? {}) as Record<string, unknown>;
-  const asked = q.secrets;
-  if (asked === undefined || asked === 'false' || asked === '0') return false;
-  if (asked !== 'true' && asked !== '1') throw new BadParameter([{ field: 'query.secrets', rule: 'type', message: 'true or false' }]);
+  // the route's query schema refused anything but true/false/1/0 (secretsQuery)
+  if (q.secrets !== 'true' && q.secrets !== '1') return false;
   if (!req.apiToken?.scopes.includes('secrets')) throw new MissingScope('?secrets=true needs a token with the secrets scope');
   return true;
 }
@@ -134,10 +136,11 @@ export function auditEntry(actor: Actor, e: Omit<AuditEntry, 'tokenId' | 'reques
   };
 }
 
-/** A single query parameter as a string (repeats refused). */
-export function queryString(req: FastifyRequest, name: string): string | undefined {
-  const v = ((req.query ?? {}) as Record<string, unknown>)[name];
-  if (v === undefined) return undefined;
-  if (Array.isArray(v)) throw new BadParameter([{ field: `query.${name}`, rule: 'repeated', message: 'given more than once' }]);
-  return String(v);
+/** One route of a resource, registered with the model its routes share. */
+export type ResourceRoute<M> = (app: FastifyInstance, ctx: ApiContext, m: M) => void;
+
+/** Registers a resource's routes, in the order given; a resource whose model is null is not served. */
+export function resourceRoutes<M>(app: FastifyInstance, ctx: ApiContext, m: M | null, routes: readonly ResourceRoute<M>[]): void {
+  if (m === null) return;
+  for (const r of routes) r(app, ctx, m);
 }

@@ -10,12 +10,10 @@ import type { Place, Reader, Tx } from './tx.js';
 
 /**
  * The row operations every resource is made of (generic families, bulk, PJSIP lines, voicemail
- * boxes, queues): each reads the current row under lock, lets the caller check preconditions,
- * writes, reads back what was stored and records the audit entry, all in the caller's
+ * boxes, queues): each reads the current row under lock (the caller checked its preconditions,
+ * writeResource), writes, reads back what was stored and records the audit entry, all in the caller's
  * transaction.
  */
-
-export type Precondition = (current: Row | null) => void;
 
 export interface Written {
   key: string;
@@ -47,16 +45,13 @@ export function audited(p: Place, row: Row | null): JsonRow | null {
   return row ? maskSecrets(toJson(p.def, row, p.table), p.def?.secrets ?? []) : null;
 }
 
-export async function createRow(tx: Tx, p: Place, body: Record<string, unknown>, actor: Actor, check?: Precondition): Promise<Written> {
+export async function createRow(tx: Tx, p: Place, body: Record<string, unknown>, actor: Actor): Promise<Written> {
   const def = p.def;
   const cells = toCells(body);
   let key: string | undefined = def?.key !== undefined && typeof cells[def.key] === 'string' ? (cells[def.key] as string) : undefined;
   if (def?.key && key !== undefined) {
     const current = await readRow(tx, p, keyFilter(def, key), true);
-    check?.(current);
     if (current) throw new Conflict(`${p.family} '${key}' exists already`, { key });
-  } else {
-    check?.(null);
   }
   await tx.insert(p, cells);
   if (def?.key && key === undefined) key = await tx.lastInsertId(p);
@@ -70,11 +65,10 @@ export async function createRow(tx: Tx, p: Place, body: Record<string, unknown>,
  * default), except secrets: they are write-only, so a client that never saw them must not wipe
  * them by sending back what it read.
  */
-export async function replaceRow(tx: Tx, p: Place, key: string, body: Record<string, unknown>, actor: Actor, check?: Precondition): Promise<Written> {
+export async function replaceRow(tx: Tx, p: Place, key: string, body: Record<string, unknown>, actor: Actor): Promise<Written> {
   const def = requireKey(p);
   sameKey(def, key, body);
   const current = await readRow(tx, p, keyFilter(def, key), true);
-  check?.(current);
   const cells = toCells(body);
   if (!current) {
     const missing = Object.entries(def.columns).filter(([n, c]) => c.notNull && c.default === undefined && !c.autoIncrement && cells[n] === undefined && n !== def.key);
@@ -95,11 +89,10 @@ export async function replaceRow(tx: Tx, p: Place, key: string, body: Record<str
   return { key, before: current, after, created: !current };
 }
 
-export async function patchRow(tx: Tx, p: Place, key: string, body: Record<string, unknown>, actor: Actor, check?: Precondition): Promise<Written> {
+export async function patchRow(tx: Tx, p: Place, key: string, body: Record<string, unknown>, actor: Actor): Promise<Written> {
   const def = requireKey(p);
   sameKey(def, key, body);
   const current = await readRow(tx, p, keyFilter(def, key), true);
-  check?.(current);
   if (!current) throw new NotFound(`no ${p.family} '${key}'`);
   const cells = toCells(body);
   delete cells[def.key];
@@ -111,10 +104,9 @@ export async function patchRow(tx: Tx, p: Place, key: string, body: Record<strin
   return { key, before: current, after, created: false };
 }
 
-export async function deleteRow(tx: Tx, p: Place, key: string, actor: Actor, check?: Precondition, missingOk = false): Promise<Written> {
+export async function deleteRow(tx: Tx, p: Place, key: string, actor: Actor, missingOk = false): Promise<Written> {
   const def = requireKey(p);
   const current = await readRow(tx, p, keyFilter(def, key), true);
-  check?.(current);
   if (!current) {
     if (missingOk) return { key, before: null, after: null, created: false };
     throw new NotFound(`no ${p.family} '${key}'`);

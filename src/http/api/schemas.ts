@@ -96,9 +96,10 @@ export function familySchemas(def: FamilyDef, omit: readonly string[] = []): Fam
   const patch: Record<string, z.ZodType> = {};
   for (const [name, c] of Object.entries(def.columns)) {
     if (omit.includes(name)) continue;
-    const text = describe(def, name, c);
-    const v = valueSchema(c).describe(text);
-    const writable = c.notNull ? v : valueSchema(c, true).describe(text);
+    // JSON Schema's writeOnly: a secret is written, and read back only when asked with the scope
+    const meta = { description: describe(def, name, c), ...(def.secrets.includes(name) ? { writeOnly: true } : {}) };
+    const v = valueSchema(c).meta(meta);
+    const writable = c.notNull ? v : valueSchema(c, true).meta(meta);
     row[name] = v.optional();
     const required = c.notNull && c.default === undefined && !c.autoIncrement;
     create[name] = required ? writable : writable.optional();

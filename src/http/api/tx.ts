@@ -1,9 +1,9 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUDIT_TABLE } from '../../audit/audit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { RealtimeStore, StoredRow } from '../../realtime/types.js';
 import { PlaceReader, type Place, type WriteTx } from '../../realtime/write.js';
-import { checkPreconditions } from './etag.js';
+import { checkPreconditions, etagOf, sendTagged } from './etag.js';
 import { Conflict } from './problem.js';
 
 /**
@@ -39,24 +39,39 @@ export function inTransaction<T>(realtime: Realtime, store: RealtimeStore, fn: (
   return realtime.write(store, fn, { ownTables: [AUDIT_TABLE] });
 }
 
+/** A conditional resource as its writes see it. */
+export interface Resource<S> {
+  store: RealtimeStore;
+  /** the resource as stored, or null when it does not exist */
+  read: (tx: Reader, lock: boolean) => Promise<S | null>;
+  /** its representation: what is answered, and what its ETag is the hash of */
+  show: (stored: S) => unknown;
+  /** said in Location when the write created it */
+  location?: string;
+}
+
 /**
- * The write sequence of every conditional resource, in one unit of work: read the resource
- * under lock, check the request's If-Match / If-None-Match against the tag of what was read
- * (`tag` answers null when the resource does not exist), then write and read back (`write`).
+ * The write of every conditional resource, in one unit of work: read it under lock, check the
+ * request's If-Match / If-None-Match against the tag of what was read, write, read it back;
+ * then answer: 201 with Location when it was created, 200 with the new representation, 204
+ * when it is gone.
  */
-export function lockedWrite<S, T>(
+export async function writeResource<S>(
   realtime: Realtime,
   req: FastifyRequest,
-  store: RealtimeStore,
-  read: (tx: Tx) => Promise<S>,
-  tag: (current: S) => string | null,
-  write: (tx: Tx, current: S) => Promise<T>,
-): Promise<T> {
-  return inTransaction(realtime, store, async (tx) => {
-    const current = await read(tx);
-    checkPreconditions(req, tag(current));
-    return write(tx, current);
+  reply: FastifyReply,
+  r: Resource<S>,
+  write: (tx: Tx, current: S | null) => Promise<void>,
+) {
+  const { after, created } = await inTransaction(realtime, r.store, async (tx) => {
+    const current = await r.read(tx, true);
+    checkPreconditions(req, current === null ? null : etagOf(r.show(current)));
+    await write(tx, current);
+    return { after: await r.read(tx, false), created: current === null };
   });
+  if (after === null) return reply.code(204).send();
+  if (created && r.location) reply.header('location', r.location);
+  return sendTagged(req, reply, created ? 201 : 200, r.show(after));
 }
 
 /** Reads outside a unit of work (lists, GETs). */
