@@ -59,9 +59,9 @@ describe('ara CLI', () => {
   test('migrate latest, rollback and status on a configured database', async () => {
     const conf = join(dir, 'mig.conf');
     writeFileSync(conf, `[databases]\nmain => sqlite:./mig.sqlite\n`);
-    assert.match((await ara(['-c', conf, 'migrate'])).out, /main: applied 20261123000000_realtime_tables, 20261124000000_api_tokens_audit, 20261125000000_pg_contact_prefix_index, 20261129000000_change_log, 20261129000100_voicemail_mailbox_unique, 20261129000200_history_versions/);
+    assert.match((await ara(['-c', conf, 'migrate'])).out, /main: applied 20261123000000_realtime_tables, 20261124000000_api_tokens_audit, 20261125000000_pg_contact_prefix_index, 20261129000000_change_log, 20261129000100_voicemail_mailbox_unique, 20261129000200_history_versions, 20261130000000_change_log_every_realtime_table/);
     assert.match((await ara(['-c', conf, 'migrate'])).out, /main: already up to date/);
-    assert.match((await ara(['-c', conf, 'migrate', 'rollback'])).out, /main: rolled back 20261129000200_history_versions, 20261129000100_voicemail_mailbox_unique, 20261129000000_change_log, 20261125000000_pg_contact_prefix_index, 20261124000000_api_tokens_audit, 20261123000000_realtime_tables/);
+    assert.match((await ara(['-c', conf, 'migrate', 'rollback'])).out, /main: rolled back 20261130000000_change_log_every_realtime_table, 20261129000200_history_versions, 20261129000100_voicemail_mailbox_unique, 20261129000000_change_log, 20261125000000_pg_contact_prefix_index, 20261124000000_api_tokens_audit, 20261123000000_realtime_tables/);
     assert.match((await ara(['-c', conf, 'migrate', 'status'])).out, /pending {2}20261123000000_realtime_tables/);
     const check = await ara(['-c', conf, 'check']);
     assert.equal(check.code, 1);
