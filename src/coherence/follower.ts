@@ -9,8 +9,9 @@ import type { Logger } from '../realtime/realtime.js';
  *
  * Sequence numbers are not a gapless counter: a rolled-back transaction leaves a hole for good,
  * and on PostgreSQL a transaction that took a lower number can commit after one that took a
- * higher. So entries past a hole are handled at once, the hole is watched for `holeGraceMs` (it
- * is handled if it fills) and only then given up. When entries this instance never read are
+ * higher (MariaDB Galera numbers by node, leaving regular holes). So entries past a hole are
+ * handled at once, the hole is asked about for `holeGraceMs` (it is handled if it fills) and
+ * only then given up. When entries this instance never read are
  * gone (pruned while it lagged, the table emptied), it cannot tell what changed and calls
  * `onLost`: the caller forgets everything it holds about that database.
  */
@@ -33,8 +34,10 @@ export interface FollowerSink {
   onLost(database: string, reason: string): void;
 }
 
-/** More missing numbers than this between two entries is not a hole but a log that was reset. */
+/** More missing numbers than this between two entries is not a hole but a log that was reset; also the most holes watched. */
 const MAX_HOLES = 10_000;
+/** Holes asked about in one look (the oldest first). */
+const HOLES_PER_LOOK = 500;
 /** Batches read in one look before yielding to the next one. */
 const MAX_ROUNDS = 20;
 /** How often an idle look checks that the log was not emptied and restarted below our cursor. */
@@ -43,9 +46,7 @@ const RESET_CHECK_MS = 1000;
 interface State {
   log: ChangeLog;
   ready: boolean;
-  /** every entry up to here was handled (or given up as a hole) */
-  low: number;
-  /** the highest entry handled */
+  /** the highest entry handled; below it only `holes` may still come */
   high: number;
   /** seq -> when first seen missing */
   holes: Map<number, number>;
@@ -68,7 +69,7 @@ export class ChangeFollower {
     private readonly log: Logger,
     private readonly opts: FollowerOptions = DEFAULT_FOLLOWER_OPTIONS,
   ) {
-    this.states = logs.map((l) => ({ log: l, ready: false, low: 0, high: 0, holes: new Map(), lastResetCheck: 0, running: null, again: false }));
+    this.states = logs.map((l) => ({ log: l, ready: false, high: 0, holes: new Map(), lastResetCheck: 0, running: null, again: false }));
   }
 
   /** Takes each log's current end as the start (what came before is in no cache yet) and follows. */
@@ -136,7 +137,7 @@ export class ChangeFollower {
     const db = s.log.database;
     if (!s.ready) {
       if (!(await s.log.ready())) return;
-      s.low = s.high = await s.log.lastSeq();
+      s.high = await s.log.lastSeq();
       s.ready = true;
       s.lastResetCheck = Date.now();
       // whatever was cached before the log could be read may be older than its end
@@ -145,40 +146,46 @@ export class ChangeFollower {
     }
     const now = Date.now();
     const fresh: LoggedChange[] = [];
-    let from = s.low;
+    // holes that filled since (Map order: the oldest first)
+    if (s.holes.size > 0 && s.log.at) {
+      for (const c of await s.log.at([...s.holes.keys()].slice(0, HOLES_PER_LOOK))) if (s.holes.delete(c.seq)) fresh.push(c);
+    }
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const batch = await s.log.after(from, this.opts.batch);
-      if (round === 0 && batch.length > 0 && batch[0]!.seq > s.low + 1 && !s.holes.has(s.low + 1)) {
+      const batch = await s.log.after(s.high, this.opts.batch);
+      if (round === 0 && batch.length > 0 && batch[0]!.seq > s.high + 1) {
         const first = await s.log.firstSeq();
-        if (first !== null && first > s.low + 1) {
+        if (first !== null && first > s.high + 1) {
           // entries after our cursor were deleted before we read them
           this.lost(s, 'change log entries were pruned before this instance read them');
-          s.low = s.high = Math.max(s.high, batch[batch.length - 1]!.seq);
+          s.holes.clear();
+          s.high = batch[batch.length - 1]!.seq;
           return;
         }
       }
       for (const c of batch) {
-        if (c.seq > s.high) {
-          const missing = c.seq - s.high - 1;
-          if (missing > MAX_HOLES) {
-            this.lost(s, 'change log sequence jumped');
-            s.holes.clear();
-          } else {
-            for (let q = s.high + 1; q < c.seq; q++) s.holes.set(q, now);
-          }
-          s.high = c.seq;
-          fresh.push(c);
-        } else if (s.holes.delete(c.seq)) {
-          fresh.push(c);
+        const missing = c.seq - s.high - 1;
+        if (missing > MAX_HOLES) {
+          this.lost(s, 'change log sequence jumped');
+          s.holes.clear();
+        } else {
+          for (let q = s.high + 1; q < c.seq; q++) s.holes.set(q, now);
         }
+        s.high = c.seq;
+        fresh.push(c);
       }
       if (batch.length < this.opts.batch) break;
-      from = batch[batch.length - 1]!.seq;
       if (round === MAX_ROUNDS - 1) s.again = true;
     }
-    for (const [q, since] of s.holes) if (now - since >= this.opts.holeGraceMs) s.holes.delete(q);
-    s.low = s.holes.size > 0 ? Math.min(...s.holes.keys()) - 1 : s.high;
+    // A hole still empty after the grace was a rolled-back transaction (or, with MariaDB
+    // Galera's auto_increment_increment, a number no node uses); beyond MAX_HOLES the oldest go.
+    let over = s.holes.size - MAX_HOLES;
+    for (const [q, since] of s.holes) {
+      if (over <= 0 && now - since < this.opts.holeGraceMs) break;
+      s.holes.delete(q);
+      over--;
+    }
     if (fresh.length > 0) {
+      fresh.sort((x, y) => x.seq - y.seq);
       this.counts.changes += fresh.length;
       this.sink.onChanges(db, fresh);
     } else if (now - s.lastResetCheck >= RESET_CHECK_MS) {
@@ -188,7 +195,7 @@ export class ChangeFollower {
         // the log was emptied and its numbering restarted below what we had read
         this.lost(s, 'change log was reset');
         s.holes.clear();
-        s.low = s.high = last;
+        s.high = last;
       }
     }
   }

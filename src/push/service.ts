@@ -110,10 +110,10 @@ export class PushService implements NodesService {
   /**
    * A read cache in front of a database (cache_ttl) must not hand the deliverer a row older than
    * the change it delivers (a change made behind ara's back): the tables in the batch are
-   * announced on the change stream first, which empties their cached answers.
+   * announced stale on the change stream first, which empties their cached answers.
    */
   private forgetCached(database: string, tables: ReadonlySet<string>): void {
-    for (const table of tables) this.realtime.changes.publish({ family: table, table, store: database, operation: 'update', filters: [], fields: [], count: 0 });
+    for (const table of tables) this.realtime.changes.announceStale({ store: database, table });
   }
 
   private wakeAll(): void {

@@ -53,6 +53,8 @@ export interface ChangeLog {
   ready(): Promise<boolean>;
   /** changes with seq > `seq`, in seq order, at most `limit` */
   after(seq: number, limit: number): Promise<LoggedChange[]>;
+  /** the changes with these seq numbers that exist (holes that filled), in seq order */
+  at?(seqs: readonly number[]): Promise<LoggedChange[]>;
   /** the highest seq written so far (0 when none) */
   lastSeq(): Promise<number>;
   /** the lowest seq still kept (null when the log is empty) */

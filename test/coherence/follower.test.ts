@@ -91,6 +91,26 @@ describe('change-log follower', () => {
     }
   });
 
+  test('numbers that step by the cluster size (MariaDB Galera) are followed without loss or repeat', async () => {
+    await entry(500, 'a');
+    const f = follower();
+    await f.start();
+    try {
+      lost.length = 0;
+      await entry(503, 'b');
+      await entry(506, 'c');
+      await f.catchUp();
+      await entry(502, 'late');
+      await entry(509, 'd');
+      await f.catchUp();
+      await f.catchUp();
+      assert.deepEqual(keys(), ['b', 'c', 'late', 'd']);
+      assert.deepEqual(lost, []);
+    } finally {
+      await f.stop();
+    }
+  });
+
   test('entries deleted before this instance read them: everything is forgotten', async () => {
     await entry(200, 'a');
     const f = follower();

@@ -31,6 +31,14 @@ export class SqlChangeLog implements ChangeLog {
     return rows.map((r) => ({ seq: Number(r.seq), table: r.family, key: r.row_key, op: r.op as ChangeOp, at: r.at }));
   }
 
+  async at(seqs: readonly number[]): Promise<LoggedChange[]> {
+    if (seqs.length === 0) return [];
+    const rows = (await this.knex(CHANGES).select('seq', 'family', 'row_key', 'op', 'at').whereIn('seq', [...seqs]).orderBy('seq', 'asc')) as {
+      seq: number | string; family: string; row_key: string; op: string; at: string;
+    }[];
+    return rows.map((r) => ({ seq: Number(r.seq), table: r.family, key: r.row_key, op: r.op as ChangeOp, at: r.at }));
+  }
+
   async lastSeq(): Promise<number> {
     const row = (await this.knex(CHANGES).max({ m: 'seq' }).first()) as { m: number | string | null } | undefined;
     return row?.m === null || row?.m === undefined ? 0 : Number(row.m);
