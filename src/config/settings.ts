@@ -271,7 +271,8 @@ function coherenceSection(cat: ConfCategory | undefined, file: string): NonNulla
   if (!followed.success) throw new ConfigError(`${file}: [coherence] follow must be yes or no, not '${follow}'`);
   const poll = last(cat, 'poll');
   const parsed = poll === undefined ? { success: true as const, data: 200 } : duration.safeParse(poll);
-  if (!parsed.success || parsed.data < 10 || parsed.data > 60_000) throw new ConfigError(`${file}: [coherence] poll must be a duration from 10ms to 60s (e.g. 200ms or 1s), not '${poll}'`);
+  if (!parsed.success) throw new ConfigError(`${file}: [coherence] poll must be a duration such as 200ms or 1s, not '${poll}'`);
+  if (parsed.data < 10 || parsed.data > 60_000) throw new ConfigError(`${file}: [coherence] poll must be between 10ms and 60s, not '${poll}'`);
   return { follow: followed.data, pollMs: parsed.data };
 }
 
