@@ -27,8 +27,15 @@ export const DEFAULT_LAST_GOOD_LIMITS: LastGoodLimits = { maxEntries: 50_000, ma
 
 type Answer = Row | null | Row[];
 
+/** A lookup whose answer was dropped, to be asked again. */
+export interface Lookup {
+  family: string;
+  op: 'single' | 'multi';
+  filters: readonly Filter[];
+}
+
 export class LastGood {
-  private readonly lru: Lru<string, { at: number; value: Answer }>;
+  private readonly lru: Lru<string, { at: number; value: Answer; lookup: Lookup }>;
 
   constructor(limits: LastGoodLimits = DEFAULT_LAST_GOOD_LIMITS) {
     this.lru = new Lru(limits.maxEntries, limits.maxBytes);
@@ -44,7 +51,7 @@ export class LastGood {
 
   remember(family: string, op: 'single' | 'multi', filters: readonly Filter[], value: Answer): void {
     const key = keyOf(family, op, filters);
-    this.lru.set(key, { at: Date.now(), value }, key.length * 2 + sizeOf(value));
+    this.lru.set(key, { at: Date.now(), value, lookup: { family, op, filters } }, key.length * 2 + sizeOf(value));
   }
 
   /** The last answer, if one is younger than `maxAgeMs`; undefined when there is none. */
@@ -67,22 +74,27 @@ export class LastGood {
    * Drops the answers of `family` a change to rows with these `column` values may have made
    * wrong: a lookup that names the column with `=` another value is kept, every other lookup of
    * the family goes (it may have matched the row). `keys` null: every answer of the family.
+   * Returns the dropped lookups that named a changed key: those are worth asking again, since
+   * the answer may have been read after the change already (this instance's own write, coming
+   * back through the change log).
    */
-  supersede(family: string, column: string | null, keys: ReadonlySet<string> | null): number {
+  supersede(family: string, column: string | null, keys: ReadonlySet<string> | null): { dropped: number; pinned: Lookup[] } {
     const prefix = `\u0000${family.toLowerCase()}`;
     const pin = column === null ? null : `\u0001${column}\u0002=\u0002`;
     const doomed: string[] = [];
+    const pinned: Lookup[] = [];
     for (const key of this.lru.keys()) {
       const at = key.indexOf('\u0000');
       if (!key.startsWith(prefix, at) || (key.length > at + prefix.length && key[at + prefix.length] !== '\u0001')) continue;
       if (keys !== null && pin !== null) {
         const named = pinnedValue(key, pin);
         if (named !== undefined && !keys.has(named)) continue;
+        if (named !== undefined) pinned.push(this.lru.peek(key)!.lookup);
       }
       doomed.push(key);
     }
     for (const k of doomed) this.lru.delete(k);
-    return doomed.length;
+    return { dropped: doomed.length, pinned };
   }
 }
 

@@ -1,7 +1,7 @@
 import { partitionKnown } from './columns.js';
 import { BadRequest, MissingTable, StoreUnavailable } from './errors.js';
 import type { ChangeStream } from './events.js';
-import type { LastGood } from './last-good.js';
+import type { LastGood, Lookup } from './last-good.js';
 import type { Registry } from './registry.js';
 import { checkRequirements } from './require.js';
 import type { Field, Filter, OwnQuery, RealtimeInterface, RealtimeStore, RequireProblem, Requirement, Row, StaticEntry, StoredRow, TableInfo, Target } from './types.js';
@@ -24,6 +24,8 @@ export interface RealtimeOptions {
 
 /** More conditions than any Asterisk module sends; refused before SQL is built. */
 export const MAX_CONDITIONS = 64;
+/** Lookups of changed keys asked again after a change seen in the change log, at most. */
+const REASK_MAX = 32;
 
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -142,9 +144,19 @@ export class Realtime implements RealtimeInterface {
     const lg = this.options.lastGood;
     if (!lg) return 0;
     let n = 0;
+    const again: Lookup[] = [];
     for (const { name, target, static: isStatic } of this.registry.allTargets()) {
       if (isStatic || target.store.name !== store || target.table !== table) continue;
-      n += lg.supersede(name, column, keys);
+      const { dropped, pinned } = lg.supersede(name, column, keys);
+      n += dropped;
+      again.push(...pinned);
+    }
+    // A lookup of a changed key is asked again at once, so the answer a database outage would
+    // fall back on is one read after the change was seen (with no read of its own in between,
+    // a row this instance just wrote would have none). Bounded: a large change only drops.
+    for (const l of again.slice(0, REASK_MAX)) {
+      const ask = l.op === 'single' ? this.single(l.family, l.filters) : this.multi(l.family, l.filters, { fresh: true });
+      ask.catch(() => undefined);
     }
     return n;
   }

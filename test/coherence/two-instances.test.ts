@@ -163,7 +163,9 @@ describe('last-known-good answers superseded through another instance', { skip: 
     assert.match(kept.body, /name=lg-kept/);
     const changed = await rt(b!, 'sippeers/single', 'name=lg-changed');
     assert.doesNotMatch(changed.body, /secret=old/, 'the superseded answer is not brought back');
-    assert.notEqual(changed.status, 200, 'an outage stays an error');
+    // B asks a changed key again as soon as it sees the change: what it falls back on then is
+    // the new row; if that read did not finish before the cut, the outage stays an error
+    if (changed.status === 200) assert.match(changed.body, /secret=new/, 'a fallback answer is one read after the change');
   });
 });
 
