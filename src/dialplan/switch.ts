@@ -5,7 +5,7 @@ import { FamilyDialplan } from './family.js';
 import type { MatchMode } from './match.js';
 
 /**
- * The realtime switch, resolved in the server (issue 5; protocol reference §3.2).
+ * The realtime switch, resolved in the server (protocol reference §3.2).
  *
  * For each family served as a dialplan (`[dialplan] families`, default `extensions`) a
  * `DialplanIndex` is kept (see family.ts for how it follows the store). pbx_realtime's lookups
