@@ -1,6 +1,10 @@
-import { familyDef } from '../../schemas/index.js';
+import { LOGGED_TABLES } from '../../migrations/20261129000000_change_log.js';
+import { MORE_LOGGED_TABLES } from '../../migrations/20261130000000_change_log_every_realtime_table.js';
 import type { Realtime } from '../realtime/realtime.js';
 import type { FollowerSink } from './follower.js';
+
+/** table -> the column its change-log key is a value of, as the change-log migrations' triggers write it */
+const LOGGED_KEYS: Readonly<Record<string, string>> = { ...LOGGED_TABLES, ...MORE_LOGGED_TABLES };
 
 /**
  * What a change another instance made means for this one: the table is announced stale on the
@@ -20,7 +24,7 @@ export function invalidatingSink(realtime: Realtime): FollowerSink {
       }
       for (const [table, keys] of byTable) {
         announce(database, table);
-        realtime.supersede(database, table, keyColumnOf(table), keys);
+        realtime.supersede(database, table, LOGGED_KEYS[table] ?? null, keys);
       }
     },
     onLost(database) {
@@ -34,10 +38,3 @@ export function invalidatingSink(realtime: Realtime): FollowerSink {
   };
 }
 
-/** The column the change log's key is a value of (the triggers log the family's key). */
-function keyColumnOf(table: string): string | null {
-  if (table === 'ast_config') return 'filename';
-  if (table === 'musiconhold_entry') return 'name';
-  if (table === 'queue_rules') return 'rule_name';
-  return familyDef(table)?.key ?? null;
-}

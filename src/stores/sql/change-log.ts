@@ -105,8 +105,8 @@ export class SqlChangeLog implements ChangeLog {
       });
     }
     return this.knex.transaction(async (trx) => {
-      const found = await trx.raw(`select lease_owner, lease_until, lease_epoch, ${now} as now from ${NODES} where node = ? for update skip locked`, [node]);
-      const row = rowsOf(found)[0] as { lease_owner: string | null; lease_until: number | string | null; lease_epoch: number | string; now: number | string } | undefined;
+      const row = (await trx(NODES).select('lease_owner', 'lease_until', 'lease_epoch', trx.raw(`${now} as now`)).where('node', node).forUpdate().skipLocked().first()) as
+        { lease_owner: string | null; lease_until: number | string | null; lease_epoch: number | string; now: number | string } | undefined;
       // locked: another instance is claiming or renewing right now
       if (!row) return null;
       const free = row.lease_owner === null || row.lease_owner === owner || row.lease_until === null || Number(row.lease_until) < Number(row.now);
@@ -215,12 +215,6 @@ interface CursorRow {
   updated_at: string | null;
   lease_owner?: string | null;
   lease_until?: number | string | null;
-}
-
-/** The rows of a raw select, whatever the driver (pg: .rows; mysql2: [rows, fields]). */
-function rowsOf(result: unknown): unknown[] {
-  if (Array.isArray(result)) return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
-  return (result as { rows: unknown[] }).rows;
 }
 
 function fromRow(r: CursorRow): NodeCursor {
